@@ -1,0 +1,1 @@
+"""Weight initialisation, as ``torch.nn.init``."""
