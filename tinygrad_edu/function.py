@@ -1,0 +1,198 @@
+"""Function: one differentiable operation, and the node it leaves in the graph.
+
+``forward`` computes on raw arrays (NumPy or CuPy) and returns one array.
+``backward`` receives the gradient of that output as a Tensor and returns the
+gradient of each input, written with Tensor operations: run under ``no_grad`` it is
+plain array math; run with ``create_graph=True`` it is recorded like any forward
+pass, which is all that higher-order gradients need.
+
+Every op in ``ops*.py`` is a subclass; users can write their own the same way:
+
+>>> class Square(Function):
+...     def forward(self, x):
+...         self.save_for_backward(x)
+...         return x * x
+...     def backward(self, grad_output):
+...         x, = self.saved_tensors
+...         return 2 * x * grad_output
+>>> y = Square.apply(tensor([3.0], requires_grad=True))
+"""
+import traceback
+import weakref
+
+from tinygrad_edu import graph
+
+_OUTPUT = object()
+_anomaly = {"enabled": False, "check_nan": True}
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class Node:
+    """A vertex of the backward graph: what to call with a gradient, and where to send the results."""
+
+    __slots__ = ("_next", "_hooks", "_retained", "_forward_trace", "__weakref__", "__dict__")
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """The nodes this node's gradients flow into, as torch's ``((node, 0), ...)`` pairs."""
+        return tuple((node, 0) for node in self._next)
+
+    def register_hook(self, hook):
+        self._hooks = (self._hooks or ()) + (hook,)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class Function(Node):
+    """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
+    call it with ``MyOp.apply(*tensors, **params)``."""
+
+    __slots__ = ("needs_input_grad", "xp", "_saved", "_output")
+    _Tensor = None  # set by tensor.py, which imports this module
+    output_device = None
+    is_view = False
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def name(self):
+        return getattr(self, "backward_name", type(self).__name__ + "Backward0")
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays for backward; inputs and the output come back as their tensors."""
+        self._saved = arrays
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on tensors and, when any input requires grad, record it in the graph."""
+        node = object.__new__(cls)
+        node.xp = inputs[0]._device.xp
+        record = graph._grad_mode.enabled and any(t._requires_grad for t in inputs)
+        node.needs_input_grad = tuple(t._requires_grad for t in inputs) if record else (False,) * len(inputs)
+        node._saved = ()
+        output_array = node.forward(*[t._data for t in inputs], **params)
+        output = cls._Tensor._wrap(output_array, node.output_device or inputs[0]._device, record)
+        if record:
+            node._next = tuple(t._gradient_edge() for t in inputs)
+            node._hooks = node._retained = node._output = None
+            node._keep_saved(inputs, output_array, output)
+            output.grad_fn = node
+            if cls.is_view:
+                output._version_counter = inputs[0]._version_counter
+            if _anomaly["enabled"]:
+                node._forward_trace = "".join(traceback.format_stack()[:-2])
+        return output
+
+    def _keep_saved(self, inputs, output_array, output):
+        saved = []
+        for array in self._saved:
+            if array is None:
+                saved.append((None, None))
+                continue
+            for tensor in inputs:
+                if array is tensor._data:
+                    saved.append((tensor, tensor._version_counter[0]))
+                    break
+            else:
+                if array is output_array:
+                    self._output = (output_array, output._version_counter, output._device)
+                    saved.append((_OUTPUT, 0))
+                else:
+                    saved.append((array, None))
+        self._saved = saved
+
+    @property
+    def saved_tensors(self):
+        """The saved arrays as tensors, checked against in-place changes since forward."""
+        if self._saved is None:
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        Tensor = self._Tensor
+        unpacked = []
+        for item, version in self._saved:
+            if item is None:
+                unpacked.append(None)
+            elif isinstance(item, Tensor):
+                self._check_version(item._version_counter[0], version, item)
+                unpacked.append(item)
+            elif item is _OUTPUT:
+                array, counter, device = self._output
+                self._check_version(counter[0], 0, array)
+                output = Tensor._wrap(array, device, True)
+                output.grad_fn = self
+                unpacked.append(output)
+            else:
+                unpacked.append(Tensor._wrap(item, self._device_of(item), False))
+        return tuple(unpacked)
+
+    def _device_of(self, array):
+        from tinygrad_edu.device import device_of_array
+        return device_of_array(array)
+
+    def _check_version(self, current, saved, item):
+        if current != saved:
+            shape = "[" + ", ".join(map(str, item.shape)) + "]"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{_type_name(item)} {shape}], which is output 0 of {self.name()}, is at "
+                f"version {current}; expected version {saved} instead. Hint: the backtrace further above "
+                "can be found with anomaly detection enabled (set_detect_anomaly(True)).")
+
+    def _release(self):
+        self._saved = None
+        self._output = None
+
+
+def _type_name(item):
+    dtype = getattr(item, "dtype", None)
+    name = getattr(dtype, "name", str(dtype))
+    return {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+            "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(name, "Tensor")
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf tensor: adds the gradient that reaches it into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._next = ()
+        self._hooks = self._retained = None
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def register_hook(self, hook):
+        self.variable._leaf_hooks = (self.variable._leaf_hooks or ()) + (hook,)
+
+    def accumulate(self, grad, shared):
+        """Add ``grad`` into the leaf's ``.grad``, copying it when it may be aliased elsewhere."""
+        leaf = self.variable
+        if leaf.grad is None:
+            leaf.grad = grad if grad.requires_grad or not _needs_copy(grad, shared) else grad.clone()
+        elif graph._grad_mode.enabled:
+            leaf.grad = leaf.grad + grad
+        else:
+            leaf.grad._data += grad._data
+            leaf.grad._version_counter[0] += 1
+
+
+def _needs_copy(grad, shared):
+    array = grad._data
+    return id(grad) in shared or array.base is not None or not array.flags.writeable
+
+
+def weak(tensor):
+    return weakref.ref(tensor)

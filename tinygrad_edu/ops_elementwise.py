@@ -1,0 +1,290 @@
+"""Elementwise ops: each forward, with its backward right underneath.
+
+Inputs of binary ops arrive with equal shapes wherever a gradient is needed:
+broadcasting happens once, in ``Tensor._broadcast``, through ``Expand`` (whose
+backward sums). Masks and other arrays saved here are constants of the backward.
+"""
+from tinygrad_edu.function import Function
+
+
+class Add(Function):
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, grad_output):
+        return grad_output, -grad_output
+
+
+class Mul(Function):
+    def forward(self, x, y):
+        self.save_for_backward(x if self.needs_input_grad[1] else None,
+                               y if self.needs_input_grad[0] else None)
+        return x * y
+
+    def backward(self, grad_output):
+        x, y = self.saved_tensors
+        return (grad_output * y if self.needs_input_grad[0] else None,
+                grad_output * x if self.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    def forward(self, x, y):
+        output = x / y
+        self.save_for_backward(y, output)
+        return output
+
+    def backward(self, grad_output):
+        y, output = self.saved_tensors
+        grad_x = grad_output / y
+        return grad_x, (-grad_x * output if self.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad_output):
+        return -grad_output
+
+
+class Pow(Function):
+    """A tensor raised to a tensor: both base and exponent get gradients."""
+    backward_name = "PowBackward1"
+
+    def forward(self, base, exponent):
+        output = base ** exponent
+        self.save_for_backward(base, exponent, output)
+        return output
+
+    def backward(self, grad_output):
+        base, exponent, output = self.saved_tensors
+        grad_base = grad_exponent = None
+        if self.needs_input_grad[0]:
+            grad_base = grad_output * exponent * base ** (exponent - 1)
+        if self.needs_input_grad[1]:
+            safe_log = base.where(base != 0, 1).log()
+            grad_exponent = grad_output * output * safe_log
+        return grad_base, grad_exponent
+
+
+class PowScalar(Function):
+    """A tensor raised to a Python number."""
+    backward_name = "PowBackward0"
+
+    def forward(self, base, exponent):
+        self.exponent = exponent
+        self.save_for_backward(base)
+        return base ** exponent
+
+    def backward(self, grad_output):
+        base, = self.saved_tensors
+        if self.exponent == 0:
+            return grad_output * 0
+        return grad_output * self.exponent * base ** (self.exponent - 1)
+
+
+class Exp(Function):
+    def forward(self, x):
+        output = self.xp.exp(x)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output * output
+
+
+class Log(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.log(x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output / x
+
+
+class Log1p(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.log1p(x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output / (x + 1)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        output = self.xp.sqrt(x)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output / (2 * output)
+
+
+class Rsqrt(Function):
+    def forward(self, x):
+        output = 1 / self.xp.sqrt(x)
+        self.save_for_backward(output)
+        return output.astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output * -0.5 * output ** 3
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.sin(x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output * x.cos()
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.cos(x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output * -x.sin()
+
+
+class Tanh(Function):
+    def forward(self, x):
+        output = self.xp.tanh(x)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output * (1 - output * output)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        xp = self.xp
+        # exp of a negative number only: no overflow for large |x|
+        exp_neg_abs = xp.exp(-xp.abs(x))
+        output = xp.where(x >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs)).astype(x.dtype, copy=False)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output * output * (1 - output)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.save_for_backward(x > 0)
+        return self.xp.maximum(x, 0, dtype=x.dtype)
+
+    def backward(self, grad_output):
+        positive, = self.saved_tensors
+        return grad_output * positive
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.save_for_backward(self.xp.sign(x))
+        return self.xp.abs(x)
+
+    def backward(self, grad_output):
+        sign, = self.saved_tensors
+        return grad_output * sign
+
+
+class Sign(Function):
+    def forward(self, x):
+        return self.xp.sign(x)
+
+    def backward(self, grad_output):
+        return grad_output * 0
+
+
+class Clamp(Function):
+    """Gradient flows where ``min <= x <= max``, as in torch."""
+    backward_name = "ClampBackward1"
+
+    def forward(self, x, min=None, max=None):
+        inside = True
+        if min is not None:
+            inside = x >= min
+        if max is not None:
+            inside = inside & (x <= max)
+        self.save_for_backward(inside)
+        return self.xp.clip(x, min, max).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        inside, = self.saved_tensors
+        return grad_output * inside
+
+
+class Maximum(Function):
+    """Elementwise max; where both are equal each gets half the gradient, as in torch."""
+
+    def forward(self, x, y):
+        self.save_for_backward(((x > y) + 0.5 * (x == y)).astype(x.dtype))
+        return self.xp.maximum(x, y)
+
+    def backward(self, grad_output):
+        share_of_x, = self.saved_tensors
+        return grad_output * share_of_x, grad_output * (1 - share_of_x)
+
+
+class Minimum(Function):
+    def forward(self, x, y):
+        self.save_for_backward(((x < y) + 0.5 * (x == y)).astype(x.dtype))
+        return self.xp.minimum(x, y)
+
+    def backward(self, grad_output):
+        share_of_x, = self.saved_tensors
+        return grad_output * share_of_x, grad_output * (1 - share_of_x)
+
+
+class Where(Function):
+    """``where(condition, x, y)``; the condition is a constant bool array."""
+
+    def forward(self, x, y, condition):
+        self.save_for_backward(condition)
+        return self.xp.where(condition, x, y)
+
+    def backward(self, grad_output):
+        condition, = self.saved_tensors
+        zero = grad_output.new_zeros(())
+        return (grad_output.where(condition, zero) if self.needs_input_grad[0] else None,
+                zero.where(condition, grad_output) if self.needs_input_grad[1] else None)
+
+
+class Cast(Function):
+    backward_name = "ToCopyBackward0"
+
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad_output):
+        return grad_output.to(self.input_dtype)
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad_output):
+        return grad_output

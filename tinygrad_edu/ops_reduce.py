@@ -1,0 +1,175 @@
+"""Reductions, softmax and matrix multiplication, each forward with its backward underneath.
+
+``dims`` is always a tuple of non-negative axes (``Tensor`` normalises user input).
+A backward first puts the reduced axes back (size 1) and then expands to the input's
+shape, which is the gradient of "sum these axes away".
+"""
+import math
+
+from tinygrad_edu.function import Function
+
+
+def _unreduce(grad_output, input_shape, dims, keepdim):
+    """Give a reduced gradient its size-1 axes back, then expand it to ``input_shape``."""
+    if not keepdim:
+        kept_shape = [1 if axis in dims else size for axis, size in enumerate(input_shape)]
+        grad_output = grad_output.reshape(kept_shape)
+    return grad_output.expand(input_shape)
+
+
+class Sum(Function):
+    def forward(self, x, dims, keepdim):
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    def name(self):
+        return "SumBackward1" if len(self.dims) < len(self.input_shape) else "SumBackward0"
+
+    def backward(self, grad_output):
+        return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim)
+
+
+class Mean(Function):
+    def forward(self, x, dims, keepdim):
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.count = max(1, math.prod(x.shape[d] for d in dims))
+        return x.mean(axis=dims, keepdims=keepdim)
+
+    def name(self):
+        return "MeanBackward1" if len(self.dims) < len(self.input_shape) else "MeanBackward0"
+
+    def backward(self, grad_output):
+        return _unreduce(grad_output / self.count, self.input_shape, self.dims, self.keepdim)
+
+
+class Prod(Function):
+    """Product along one axis (``Tensor.prod`` flattens first for a full reduction)."""
+
+    def forward(self, x, dim, keepdim):
+        self.input_shape, self.dims, self.keepdim = x.shape, (dim,), keepdim
+        output = x.prod(axis=dim, keepdims=keepdim)
+        self.has_zero = bool((x == 0).any())
+        self.save_for_backward(x, self._product_of_others(x, dim) if self.has_zero else output)
+        return output
+
+    def _product_of_others(self, x, dim):
+        """For each element, the product of the others in its group: exact when zeros are present."""
+        xp = self.xp
+        moved = xp.moveaxis(x, dim, -1)
+        ones = xp.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+        before = xp.cumprod(xp.concatenate([ones, moved[..., :-1]], -1), -1)
+        after = xp.cumprod(xp.concatenate([ones, moved[..., :0:-1]], -1), -1)[..., ::-1]
+        return xp.moveaxis(before * after, -1, dim)
+
+    def backward(self, grad_output):
+        x, saved = self.saved_tensors
+        grad = _unreduce(grad_output, self.input_shape, self.dims, self.keepdim)
+        if self.has_zero:
+            return grad * saved
+        return grad * _unreduce(saved, self.input_shape, self.dims, self.keepdim) / x
+
+
+class Amax(Function):
+    """max/min over axes; tied extremes share the gradient evenly, as torch's amax does."""
+
+    def forward(self, x, dims, keepdim, smallest=False):
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        output = (x.min if smallest else x.max)(axis=dims, keepdims=True)
+        is_extreme = x == output
+        self.save_for_backward((is_extreme / is_extreme.sum(axis=dims, keepdims=True)).astype(x.dtype))
+        return output if keepdim else output.squeeze(dims)
+
+    def backward(self, grad_output):
+        share, = self.saved_tensors
+        return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim) * share
+
+
+class MaxAlongDim(Function):
+    """Values of ``max(dim)``/``min(dim)``; the gradient goes to the returned index only."""
+    backward_name = "MaxBackward0"
+
+    def forward(self, x, dim, keepdim, indices):
+        self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.save_for_backward(self.xp.expand_dims(indices, dim))
+        values = self.xp.take_along_axis(x, self.xp.expand_dims(indices, dim), dim)
+        return values if keepdim else values.squeeze(dim)
+
+    def backward(self, grad_output):
+        index, = self.saved_tensors
+        if not self.keepdim:
+            grad_output = grad_output.unsqueeze(self.dim)
+        return ScatterAdd.apply(grad_output, index, dim=self.dim, shape=self.input_shape)
+
+
+class ScatterAdd(Function):
+    """Zeros of ``shape`` with ``values`` added at ``index`` along ``dim`` (gather's adjoint)."""
+
+    def forward(self, values, index, dim, shape):
+        self.dim = dim
+        self.save_for_backward(index)
+        output = self.xp.zeros(shape, dtype=values.dtype)
+        positions = list(self.xp.indices(index.shape, sparse=True))
+        positions[dim] = index
+        self.xp.add.at(output, tuple(positions), values)
+        return output
+
+    def backward(self, grad_output):
+        index, = self.saved_tensors
+        return grad_output.gather(self.dim, index), None
+
+
+class Gather(Function):
+    def forward(self, x, index, dim):
+        self.dim, self.input_shape = dim, x.shape
+        self.save_for_backward(index)
+        return self.xp.take_along_axis(x, index, dim)
+
+    def backward(self, grad_output):
+        index, = self.saved_tensors
+        return ScatterAdd.apply(grad_output, index, dim=self.dim, shape=self.input_shape), None
+
+
+class Softmax(Function):
+    def forward(self, x, dim):
+        self.dim = dim
+        exp = self.xp.exp(x - x.max(axis=dim, keepdims=True))
+        output = exp / exp.sum(axis=dim, keepdims=True)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        grad_times_output = grad_output * output
+        return grad_times_output - output * grad_times_output.sum(self.dim, keepdim=True)
+
+
+class LogSoftmax(Function):
+    def forward(self, x, dim):
+        self.dim = dim
+        shifted = x - x.max(axis=dim, keepdims=True)
+        output = shifted - self.xp.log(self.xp.exp(shifted).sum(axis=dim, keepdims=True))
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output - output.exp() * grad_output.sum(self.dim, keepdim=True)
+
+
+class MatMul(Function):
+    """Matrix product of two tensors with at least 2 dims and equal batch dims (or a 2-D one)."""
+    backward_name = "MmBackward0"
+
+    def forward(self, a, b):
+        self.save_for_backward(a if self.needs_input_grad[1] else None,
+                               b if self.needs_input_grad[0] else None)
+        self.ndim = max(a.ndim, b.ndim)
+        return a @ b
+
+    def name(self):
+        return "MmBackward0" if self.ndim == 2 else "BmmBackward0"
+
+    def backward(self, grad_output):
+        a, b = self.saved_tensors
+        return (grad_output @ b.mT if self.needs_input_grad[0] else None,
+                a.mT @ grad_output if self.needs_input_grad[1] else None)

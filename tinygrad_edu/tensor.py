@@ -1,0 +1,1265 @@
+"""Tensor: an array, the gradient it will receive, and the Function that made it.
+
+Methods are thin: they check and normalise arguments (shapes, dims, dtypes), then
+call one op from ``ops_*.py`` or compose a few other methods. A composite needs no
+backward of its own: autograd differentiates the ops it is made of.
+"""
+import math
+import weakref
+from collections import namedtuple
+
+import numpy
+
+from tinygrad_edu import dtypes
+from tinygrad_edu import graph
+from tinygrad_edu import ops_elementwise as elementwise
+from tinygrad_edu import ops_movement as movement
+from tinygrad_edu import ops_reduce as reduce
+from tinygrad_edu.device import CPU, Device, device_of_array
+from tinygrad_edu.function import AccumulateGrad, Function
+
+_NUMPY_TO_DTYPE = dtypes._BY_NUMPY
+ValuesIndices = namedtuple("return_types", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like torch's ``Size``."""
+
+    def __repr__(self):
+        return f"tinygrad_edu.Size([{', '.join(map(str, self))}])"
+
+    def numel(self):
+        return math.prod(self)
+
+
+class _RemovableHandle:
+    def __init__(self, owner, attribute, hook):
+        self.owner, self.attribute, self.hook = owner, attribute, hook
+
+    def remove(self):
+        hooks = getattr(self.owner, self.attribute) or ()
+        setattr(self.owner, self.attribute, tuple(h for h in hooks if h is not self.hook) or None)
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations done to it for autograd.
+
+    >>> x = tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_version_counter",
+                 "_accumulator", "_leaf_hooks", "__weakref__")
+    __hash__ = object.__hash__
+    __array_priority__ = 1000
+
+    def __init__(self, *data, dtype=None, device=None, requires_grad=False):
+        """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is an uninitialised 2x3 tensor."""
+        from tinygrad_edu.creation import array_from_data, resolve_device
+        target = resolve_device(device)
+        if len(data) == 1 and not isinstance(data[0], int):
+            array = array_from_data(data[0], dtypes.as_dtype(dtype) or dtypes.get_default_dtype(), target)
+        else:
+            shape = data[0] if len(data) == 1 and isinstance(data[0], (tuple, list)) else data
+            array = target.xp.empty(tuple(shape), dtype=(dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy)
+        self._set(array, target, False)
+        self.requires_grad = requires_grad
+
+    def _set(self, array, device, requires_grad):
+        self._data, self._device, self._requires_grad = array, device, requires_grad
+        self.grad = self.grad_fn = self._accumulator = self._leaf_hooks = None
+        self._version_counter = [0]
+
+    @staticmethod
+    def _wrap(array, device, requires_grad=False):
+        """A Tensor around an existing array (no copy, no checks): the ops' fast path."""
+        tensor = object.__new__(Tensor)
+        if device is CPU and array.__class__ is not numpy.ndarray:
+            array = numpy.asarray(array)
+        tensor._data, tensor._device, tensor._requires_grad = array, device, requires_grad
+        tensor.grad = tensor.grad_fn = tensor._accumulator = tensor._leaf_hooks = None
+        tensor._version_counter = [0]
+        return tensor
+
+    def _constant(self, array):
+        return Tensor._wrap(array, self._device)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape, or the size of one dimension."""
+        return Size(self._data.shape) if dim is None else self._data.shape[self._dim(dim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        return _NUMPY_TO_DTYPE[self._data.dtype]
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._version_counter[0]
+
+    @property
+    def data(self):
+        """A tensor sharing this one's storage, outside the graph (changes to it are not tracked)."""
+        return Tensor._wrap(self._data, self._device)
+
+    @data.setter
+    def data(self, other):
+        self._data, self._device = other._data, other._device
+
+    @property
+    def T(self):
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        if self.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        return self.transpose(-2, -1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.T
+
+    # ----------------------------------------------------------------- conversions
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self):
+        return self._host_array().tolist()
+
+    def numpy(self, *, force=False):
+        """The NumPy array behind this CPU tensor (shared memory, like torch)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._device.type != "cpu":
+            if force:
+                return self._host_array()
+            raise TypeError(f"can't convert {self._device} device type tensor to numpy. "
+                            "Use Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def _host_array(self):
+        return self._data if self._device.type == "cpu" else self._data.get()
+
+    def to(self, *args, **kwargs):
+        """Cast to a dtype and/or move to a device: ``to(float64)``, ``to("cuda")``, ``to(other)``."""
+        dtype, device = kwargs.get("dtype"), kwargs.get("device")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, (str, Device)):
+                device = arg
+            elif arg is not None:
+                dtype = arg
+        result = self
+        if device is not None and Device(device) != self._device:
+            from tinygrad_edu.device_ops import ToDevice
+            result = ToDevice.apply(result, device=Device(device))
+        dtype = dtypes.as_dtype(dtype)
+        if dtype is not None and dtype is not result.dtype:
+            result = elementwise.Cast.apply(result, dtype=dtype.numpy)
+        return result
+
+    def type(self, dtype=None):
+        return self.dtype if dtype is None else self.to(dtype)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else Device("cuda", device) if isinstance(device, int) else device)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        from tinygrad_edu.printing import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    # ----------------------------------------------------------------- autograd
+    def _gradient_edge(self):
+        """The node that gradients for this tensor flow into: its grad_fn, or its leaf accumulator."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if not self._requires_grad:
+            return None
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to the graph leaves.
+
+        The gradients are accumulated into the leaves' ``.grad``. ``gradient`` is the
+        gradient of some final result with respect to this tensor (needed unless this is
+        a scalar). The graph's saved arrays are freed afterwards unless ``retain_graph``.
+        """
+        from tinygrad_edu.autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            self._leaf_hooks = (self._leaf_hooks or ()) + (hook,)
+            return _RemovableHandle(self, "_leaf_hooks", hook)
+        self.grad_fn._hooks = (self.grad_fn._hooks or ()) + (hook,)
+        return _RemovableHandle(self.grad_fn, "_hooks", hook)
+
+    def detach(self):
+        """A tensor sharing this one's storage, cut from the graph."""
+        detached = Tensor._wrap(self._data, self._device)
+        detached._version_counter = self._version_counter
+        return detached
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ----------------------------------------------------------------- operands and broadcasting
+    def _dim(self, dim, ndim=None):
+        ndim = self._data.ndim if ndim is None else ndim
+        low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+        if not low <= dim <= high:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+        return dim % ndim if ndim else 0
+
+    def _dims(self, dim):
+        if dim is None or dim == ():
+            return tuple(range(self._data.ndim))
+        if isinstance(dim, (tuple, list)):
+            return tuple(sorted(self._dim(d) for d in dim))
+        return (self._dim(dim),)
+
+    def _operand(self, other):
+        """``other`` as a tensor: a Python number takes this tensor's dtype when that loses nothing."""
+        if isinstance(other, Tensor):
+            if other._device != self._device:
+                _raise_device_mismatch(self._device, other._device)
+            return other
+        if isinstance(other, (int, float, bool)):
+            dtype = dtypes.number_dtype(other, self.dtype)
+            return Tensor._wrap(self._device.xp.asarray(other, dtype=dtype.numpy), self._device)
+        return Tensor._wrap(self._device.xp.asarray(other), self._device) if hasattr(other, "__array__") \
+            else _tensor_from(other, self._device)
+
+    def _broadcast(self, other, reverse=False):
+        """Both operands with one dtype, expanded to one shape wherever a gradient flows back."""
+        other = self._operand(other)
+        a, b = (other, self) if reverse else (self, other)
+        if a._data.dtype != b._data.dtype:
+            target = dtypes.promote(a.dtype, a.ndim == 0, b.dtype, b.ndim == 0)
+            a, b = a.to(target), b.to(target)
+        if a._data.shape != b._data.shape:
+            shape = broadcast_shapes(a._data.shape, b._data.shape)
+            if graph._grad_mode.enabled:
+                if a._requires_grad and a._data.shape != shape:
+                    a = movement.Expand.apply(a, shape=shape)
+                if b._requires_grad and b._data.shape != shape:
+                    b = movement.Expand.apply(b, shape=shape)
+        return a, b
+
+    def _float_operands(self, other, reverse=False):
+        a, b = self._broadcast(other, reverse)
+        if not a.dtype.is_floating_point:
+            a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
+        return a, b
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return elementwise.Add.apply(*self._broadcast(other))
+
+    def __radd__(self, other):
+        return elementwise.Add.apply(*self._broadcast(other, reverse=True))
+
+    def __sub__(self, other):
+        return elementwise.Sub.apply(*self._broadcast(other))
+
+    def __rsub__(self, other):
+        return elementwise.Sub.apply(*self._broadcast(other, reverse=True))
+
+    def __mul__(self, other):
+        return elementwise.Mul.apply(*self._broadcast(other))
+
+    def __rmul__(self, other):
+        return elementwise.Mul.apply(*self._broadcast(other, reverse=True))
+
+    def __truediv__(self, other):
+        return elementwise.Div.apply(*self._float_operands(other))
+
+    def __rtruediv__(self, other):
+        return elementwise.Div.apply(*self._float_operands(other, reverse=True))
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        return self.pow(exponent)
+
+    def __rpow__(self, base):
+        return self._operand(base).pow(self) if not isinstance(base, Tensor) else base.pow(self)
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return self._operand(other).matmul(self)
+
+    mul = __mul__
+    multiply = __mul__
+    div = __truediv__
+    divide = __truediv__
+    true_divide = __truediv__
+    neg = __neg__
+    negative = __neg__
+
+    def add(self, other, *, alpha=1):
+        """self + alpha * other."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    subtract = sub
+
+    def pow(self, exponent):
+        """self ** exponent, for a number or a tensor exponent (both differentiable)."""
+        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+            base = self if self.dtype.is_floating_point or (isinstance(exponent, int) and exponent >= 0) \
+                else self.to(dtypes.get_default_dtype())
+            return elementwise.PowScalar.apply(base, exponent=exponent)
+        return elementwise.Pow.apply(*self._broadcast(exponent))
+
+    def exp(self):
+        return elementwise.Exp.apply(self._as_float())
+
+    def log(self):
+        return elementwise.Log.apply(self._as_float())
+
+    def log1p(self):
+        return elementwise.Log1p.apply(self._as_float())
+
+    def sqrt(self):
+        return elementwise.Sqrt.apply(self._as_float())
+
+    def rsqrt(self):
+        return elementwise.Rsqrt.apply(self._as_float())
+
+    def sin(self):
+        return elementwise.Sin.apply(self._as_float())
+
+    def cos(self):
+        return elementwise.Cos.apply(self._as_float())
+
+    def tanh(self):
+        return elementwise.Tanh.apply(self._as_float())
+
+    def sigmoid(self):
+        return elementwise.Sigmoid.apply(self._as_float())
+
+    def relu(self):
+        return elementwise.Relu.apply(self)
+
+    def abs(self):
+        return elementwise.Abs.apply(self)
+
+    absolute = abs
+    __abs__ = abs
+
+    def sign(self):
+        return elementwise.Sign.apply(self)
+
+    def square(self):
+        return self * self
+
+    def reciprocal(self):
+        return 1 / self
+
+    def clamp(self, min=None, max=None):
+        """Limit values to [min, max]; the gradient flows where ``min <= x <= max``."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            result = self if min is None else self.maximum(min)
+            return result if max is None else result.minimum(max)
+        return elementwise.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return elementwise.Maximum.apply(*self._broadcast(other))
+
+    def minimum(self, other):
+        return elementwise.Minimum.apply(*self._broadcast(other))
+
+    def where(self, condition, other):
+        """Elements of self where ``condition`` is True, else of ``other``."""
+        return where(condition, self, other)
+
+    def _as_float(self):
+        return self if self.dtype.is_floating_point else self.to(dtypes.get_default_dtype())
+
+    def clone(self):
+        return elementwise.Clone.apply(self)
+
+    def contiguous(self):
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    # ----------------------------------------------------------------- comparisons (no gradient)
+    def _compare(self, other, compare):
+        other = self._operand(other)
+        broadcast_shapes(self._data.shape, other._data.shape)
+        return Tensor._wrap(compare(self._data, other._data), self._device)
+
+    def __eq__(self, other):
+        return self._compare(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._compare(other, lambda a, b: a != b)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self):
+        if self.dtype is not dtypes.bool_ and self.dtype.is_floating_point:
+            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+        return self._constant(~self._data)
+
+    def logical_not(self):
+        return self._constant(self._device.xp.logical_not(self._data))
+
+    def __and__(self, other):
+        return self._compare(other, lambda a, b: a & b)
+
+    def __or__(self, other):
+        return self._compare(other, lambda a, b: a | b)
+
+    def __xor__(self, other):
+        return self._compare(other, lambda a, b: a ^ b)
+
+    def isnan(self):
+        return self._constant(self._device.xp.isnan(self._data))
+
+    def isinf(self):
+        return self._constant(self._device.xp.isinf(self._data))
+
+    def isfinite(self):
+        return self._constant(self._device.xp.isfinite(self._data))
+
+    def any(self, dim=None, keepdim=False):
+        return self._constant(self._data.any(axis=self._dims(dim) if dim is not None else None, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        return self._constant(self._data.all(axis=self._dims(dim) if dim is not None else None, keepdims=keepdim))
+
+    def equal(self, other):
+        return self.shape == other.shape and bool((self._data == other._data).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(self._device.xp.allclose(self._data, other._data, rtol, atol, equal_nan))
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """Sum over ``dim`` (an int, a tuple, or all dims when None)."""
+        source = self if dtype is None else self.to(dtype)
+        if not source.dtype.is_floating_point and source.dtype is not dtypes.int64:
+            source = source.to(dtypes.int64)
+        return reduce.Sum.apply(source, dims=self._dims(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        """Average over ``dim`` (an int, a tuple, or all dims when None)."""
+        source = self if dtype is None else self.to(dtype)
+        if not source.dtype.is_floating_point:
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
+                               f"point or complex dtype. Got: {_scalar_type_name(source.dtype)}")
+        return reduce.Mean.apply(source, dims=self._dims(dim), keepdim=keepdim)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        if dim is None:
+            return reduce.Prod.apply(source.reshape(-1), dim=0, keepdim=False)
+        return reduce.Prod.apply(source, dim=self._dim(dim), keepdim=keepdim)
+
+    def _extreme(self, dim, keepdim, smallest):
+        if dim is None:
+            self._check_not_empty("max" if not smallest else "min")
+            return reduce.Amax.apply(self, dims=self._dims(None), keepdim=False, smallest=smallest)
+        if isinstance(dim, Tensor):
+            return self.minimum(dim) if smallest else self.maximum(dim)
+        axis = self._dim(dim)
+        indices = (self._data.argmin if smallest else self._data.argmax)(axis=axis) if self.ndim else \
+            self._device.xp.zeros((), dtype=numpy.int64)
+        values = reduce.MaxAlongDim.apply(self, dim=axis, keepdim=keepdim, indices=indices)
+        indices = self._device.xp.expand_dims(indices, axis) if keepdim else indices
+        return ValuesIndices(values, self._constant(indices.astype(numpy.int64)))
+
+    def _check_not_empty(self, name):
+        if self._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+
+    def max(self, dim=None, keepdim=False):
+        """Largest value; with ``dim``, the named tuple ``(values, indices)``."""
+        return self._extreme(dim, keepdim, smallest=False)
+
+    def min(self, dim=None, keepdim=False):
+        """Smallest value; with ``dim``, the named tuple ``(values, indices)``."""
+        return self._extreme(dim, keepdim, smallest=True)
+
+    def amax(self, dim=(), keepdim=False):
+        return reduce.Amax.apply(self, dims=self._dims(dim), keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return reduce.Amax.apply(self, dims=self._dims(dim), keepdim=keepdim, smallest=True)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg_extreme(dim, keepdim, self._data.argmax)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg_extreme(dim, keepdim, self._data.argmin)
+
+    def _arg_extreme(self, dim, keepdim, find):
+        if dim is None:
+            index = find()
+            shape = (1,) * self.ndim if keepdim else ()
+            return self._constant(self._device.xp.asarray(index, dtype=numpy.int64).reshape(shape))
+        return self._constant(find(axis=self._dim(dim), keepdims=keepdim).astype(numpy.int64))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False`` is 0)."""
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        dims = self._dims(dim)
+        count = math.prod(self._data.shape[d] for d in dims)
+        centered = self - self.mean(dims, keepdim=True)
+        return (centered * centered).sum(dims, keepdim=keepdim) / max(count - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation: the square root of ``var`` with the same arguments."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over ``dim``, computed without overflow."""
+        dims = self._dims(dim)
+        shift = self.detach().amax(dims, keepdim=True)
+        shift = shift.where(shift.isfinite(), 0)
+        result = (self - shift).exp().sum(dims, keepdim=True).log() + shift
+        return result if keepdim else result.squeeze(dims)
+
+    def softmax(self, dim=None, dtype=None):
+        """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+        source = (self if dtype is None else self.to(dtype))._as_float()
+        return reduce.Softmax.apply(source, dim=self._dim(_softmax_dim(dim, self.ndim)) if self.ndim else 0)
+
+    def log_softmax(self, dim=None, dtype=None):
+        """log(softmax(x)) along ``dim``, computed as x - logsumexp(x)."""
+        source = (self if dtype is None else self.to(dtype))._as_float()
+        return reduce.LogSoftmax.apply(source, dim=self._dim(_softmax_dim(dim, self.ndim)) if self.ndim else 0)
+
+    def cumsum(self, dim):
+        """Running sum along ``dim``."""
+        dim = self._dim(dim)
+        size = self._data.shape[dim]
+        lower = Tensor._wrap(self._device.xp.tril(self._device.xp.ones((size, size), dtype=self._data.dtype)),
+                             self._device)
+        return (self.transpose(dim, -1) @ lower.mT).transpose(dim, -1)
+
+    # ----------------------------------------------------------------- matrix products
+    def matmul(self, other):
+        """Matrix product with torch's rules for 1-D, 2-D and batched (broadcast) operands."""
+        other = self._operand(other)
+        a, b = self, other
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+        if a._data.dtype != b._data.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{_c_type_name(a.dtype)} != {_c_type_name(b.dtype)}")
+        if a.ndim == 1 and b.ndim == 1:
+            if a.shape[0] != b.shape[0]:
+                raise RuntimeError(
+                    f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "
+                    f"same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
+            return (a.unsqueeze(0) @ b.unsqueeze(1)).reshape(())
+        if a.ndim == 1:
+            return (a.unsqueeze(0) @ b).squeeze(-2)
+        if b.ndim == 1:
+            return (a @ b.unsqueeze(1)).squeeze(-1)
+        _check_matmul_shapes(a.shape, b.shape)
+        if b.ndim == 2 and a.ndim > 2:
+            rows = a.reshape(-1, a.shape[-1])
+            return reduce.MatMul.apply(rows, b).reshape(*a.shape[:-1], b.shape[-1])
+        if a.ndim > 2 or b.ndim > 2:
+            batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            a, b = a._expand_batch(batch), b._expand_batch(batch)
+        return reduce.MatMul.apply(a, b)
+
+    def _expand_batch(self, batch):
+        shape = tuple(batch) + tuple(self.shape[-2:])
+        needs = self._requires_grad and graph._grad_mode.enabled
+        return self.expand(shape) if needs and self.shape != shape else self
+
+    def mm(self, mat2):
+        """Product of two matrices (2-D only)."""
+        if self.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if mat2.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self.matmul(mat2)
+
+    def bmm(self, mat2):
+        """Product of two batches of matrices (3-D only, equal batch sizes)."""
+        if self.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if mat2.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+        return self.matmul(mat2)
+
+    def dot(self, other):
+        return self.matmul(other)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        """The same elements in a new shape (a view when possible); one size may be -1."""
+        shape = _infer_shape(_unpack_shape(shape), self._data.size)
+        if shape == self._data.shape:
+            return self if not self._requires_grad else movement.Reshape.apply(self, shape=shape)
+        return movement.Reshape.apply(self, shape=shape)
+
+    def view(self, *shape):
+        """Like reshape, but always a view: raises if the elements are not laid out for it."""
+        shape = _infer_shape(_unpack_shape(shape), self._data.size)
+        probe = self._data.view()
+        try:
+            probe.shape = shape
+        except AttributeError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+                "across two contiguous subspaces). Use .reshape(...) instead.") from None
+        return movement.Reshape.apply(self, shape=shape)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = self._dim(start_dim), self._dim(end_dim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape
+        return self.reshape(*shape[:start], -1 if self.numel() else math.prod(shape[start:end + 1]), *shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        dim = self._dim(dim)
+        shape = self.shape
+        return self.reshape(*shape[:dim], *_infer_shape(tuple(sizes), shape[dim]), *shape[dim + 1:])
+
+    def squeeze(self, dim=None):
+        """Remove size-1 dims (all of them, or those named by ``dim``)."""
+        dims = self._dims(dim) if dim is not None else range(self.ndim)
+        shape = [size for axis, size in enumerate(self.shape) if not (axis in dims and size == 1)]
+        return self.reshape(shape) if len(shape) != self.ndim else self
+
+    def unsqueeze(self, dim):
+        """Insert a size-1 dim at position ``dim``."""
+        dim = self._dim(dim, self.ndim + 1)
+        shape = list(self.shape)
+        shape.insert(dim, 1)
+        return self.reshape(shape)
+
+    def permute(self, *dims):
+        dims = tuple(self._dim(d) for d in _unpack_shape(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                               f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim} "
+                               f"is not equal to len(dims) = {len(dims)}")
+        return movement.Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        dim0, dim1 = self._dim(dim0), self._dim(dim1)
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return movement.Permute.apply(self, dims=tuple(dims))
+
+    swapaxes = transpose
+
+    def expand(self, *sizes):
+        """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size)."""
+        shape = _expanded_shape(self.shape, _unpack_shape(sizes))
+        return self if shape == self.shape else movement.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape):
+        return self.expand(shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along each dim (torch's repeat, NumPy's tile)."""
+        sizes = _unpack_shape(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                               "dimensions of tensor")
+        source = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        interleaved = [value for repeat, size in zip(sizes, source.shape) for value in (1, size)]
+        expanded = [value for repeat, size in zip(sizes, source.shape) for value in (repeat, size)]
+        return source.reshape(interleaved).expand(expanded).reshape(
+            [repeat * size for repeat, size in zip(sizes, source.shape)])
+
+    def narrow(self, dim, start, length):
+        dim = self._dim(dim)
+        index = (slice(None),) * dim + (slice(start, start + length),)
+        return self[index]
+
+    def flip(self, dims):
+        return movement.Flip.apply(self, dims=self._dims(dims))
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+        dim = self._dim(dim)
+        size = self.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sections = [min(step, size - start) for start in range(0, size, step)] or [0]
+        else:
+            sections = list(split_size_or_sections)
+            if sum(sections) != size:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                                   f"size at dimension {dim}), but got split_sizes={sections}")
+        pieces, start = [], 0
+        for length in sections:
+            pieces.append(self.narrow(dim, start, length))
+            start += length
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        size = self.shape[self._dim(dim)]
+        return self.split(max(math.ceil(size / chunks), 1), dim)
+
+    def unbind(self, dim=0):
+        dim = self._dim(dim)
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def select(self, dim, index):
+        dim = self._dim(dim)
+        return self[(slice(None),) * dim + (index,)]
+
+    def tril(self, diagonal=0):
+        return self._triangle(self._device.xp.tril, diagonal)
+
+    def triu(self, diagonal=0):
+        return self._triangle(self._device.xp.triu, diagonal)
+
+    def _triangle(self, keep, diagonal):
+        if self.ndim < 2:
+            raise RuntimeError("tril/triu: input tensor must have at least 2 dimensions")
+        mask = keep(self._device.xp.ones(self.shape[-2:], dtype=bool), diagonal)
+        return self.where(self._constant(mask), 0)
+
+    # ----------------------------------------------------------------- indexing
+    def __getitem__(self, index):
+        return movement.GetItem.apply(self, index=self._normalize_index(index))
+
+    def _normalize_index(self, index):
+        """Turn a user index into a tuple NumPy understands, with torch's checks and messages."""
+        items = index if isinstance(index, tuple) else (index,)
+        normalized, axis = [], 0
+        for item in items:
+            if isinstance(item, Tensor):
+                item = _index_array(item)
+            elif isinstance(item, (list, numpy.ndarray)):
+                item = _index_array(_tensor_from(item, self._device))
+            elif isinstance(item, bool) or item is None:
+                item = None if item is None else self._device.xp.asarray(item)
+            elif isinstance(item, int):
+                size = self._shape_at(axis)
+                if not -size <= item < size:
+                    raise IndexError(f"index {item} is out of bounds for dimension {axis} with size {size}")
+            elif not (isinstance(item, slice) or item is Ellipsis):
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                                 f"are valid indices (got {type(item).__name__})")
+            if item is Ellipsis:
+                axis = self.ndim - (len(items) - items.index(Ellipsis) - 1 - sum(i is None for i in items))
+            elif item is not None:
+                axis += item.ndim if getattr(item, "dtype", None) == numpy.bool_ else 1
+            if getattr(item, "ndim", 0) and item.dtype != numpy.bool_:
+                self._check_index_bounds(item, axis - 1)
+            normalized.append(item)
+        return tuple(normalized)
+
+    def _shape_at(self, axis):
+        if axis >= self.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
+        return self._data.shape[axis]
+
+    def _check_index_bounds(self, index_array, axis):
+        size = self._shape_at(axis)
+        if index_array.size and (index_array.max() >= size or index_array.min() < -size):
+            bad = int(index_array.max()) if index_array.max() >= size else int(index_array.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+
+    def __setitem__(self, index, value):
+        """``x[index] = value``, in place; recorded for autograd when a gradient flows through."""
+        self._check_inplace()
+        index = self._normalize_index(index)
+        value = self._operand(value)
+        if graph._grad_mode.enabled and (self._requires_grad or value._requires_grad):
+            value = value.to(self.dtype)
+            return self._rebase(lambda old: movement.SetItem.apply(old, value, index=index))
+        self._data[index] = value._data
+        self._version_counter[0] += 1
+
+    def gather(self, dim, index):
+        """Values at ``index`` along ``dim``: out[i][j] = self[index[i][j]][j] for dim 0."""
+        if index.dtype is not dtypes.int64:
+            raise RuntimeError("gather(): Expected dtype int64 for index")
+        return reduce.Gather.apply(self, index, dim=self._dim(dim))
+
+    def scatter_add(self, dim, index, src):
+        """A copy of self with ``src`` added at ``index`` along ``dim``."""
+        return self + reduce.ScatterAdd.apply(src, index, dim=self._dim(dim), shape=self.shape)
+
+    def index_select(self, dim, index):
+        if index.dtype.is_floating_point:
+            raise IndexError("index_select(): Expected dtype int32/int64 for index")
+        return self[(slice(None),) * self._dim(dim) + (index.reshape(-1),)]
+
+    def masked_fill(self, mask, value):
+        """Replace elements where ``mask`` is True by ``value``."""
+        if mask.dtype is not dtypes.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+        return where(mask, self._operand(value).to(self.dtype), self)
+
+    def pad_widths(self, widths, value=0):
+        """Pad with ``widths`` given per dim as (before, after), first dim first."""
+        return movement.Pad.apply(self, widths=tuple(map(tuple, widths)), value=value)
+
+    # ----------------------------------------------------------------- in place
+    def _check_inplace(self):
+        if self.grad_fn is None and self._requires_grad and graph._grad_mode.enabled:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _rebase(self, compute):
+        """Record an in-place op: compute it on a copy of the old value, then write it back here.
+
+        The new node takes over this tensor's place in the graph; tensors computed from the
+        old value keep their edges to the old node, as in torch.
+        """
+        old = Tensor._wrap(self._data.copy(), self._device, self._requires_grad)
+        old.grad_fn, old._accumulator = self.grad_fn, self._accumulator
+        result = compute(old)
+        self._data[...] = result._data
+        self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        self._version_counter[0] += 1
+        return self
+
+    def _inplace(self, other, out_of_place, ufunc):
+        """Apply ``self = out_of_place(self, other)`` in place; untracked, it is one ufunc call."""
+        self._check_inplace()
+        other = self._operand(other) if other is not None else None
+        tracked = graph._grad_mode.enabled and (self._requires_grad or (other is not None and other._requires_grad))
+        if tracked:
+            return self._rebase(lambda old: out_of_place(old, other).to(self.dtype))
+        if other is None:
+            ufunc(self._data, out=self._data)
+        else:
+            broadcast_shapes(self._data.shape, other._data.shape)
+            ufunc(self._data, other._data, out=self._data, casting="same_kind")
+        self._version_counter[0] += 1
+        return self
+
+    def add_(self, other, *, alpha=1):
+        """In-place ``self += alpha * other``."""
+        return self._inplace(other * alpha if alpha != 1 else other, Tensor.__add__, self._device.xp.add)
+
+    def sub_(self, other, *, alpha=1):
+        """In-place ``self -= alpha * other``."""
+        return self._inplace(other * alpha if alpha != 1 else other, Tensor.__sub__, self._device.xp.subtract)
+
+    def mul_(self, other):
+        return self._inplace(other, Tensor.__mul__, self._device.xp.multiply)
+
+    def div_(self, other):
+        return self._inplace(other, Tensor.__truediv__, self._device.xp.true_divide)
+
+    def neg_(self):
+        return self._inplace(None, lambda old, _: -old, self._device.xp.negative)
+
+    def sqrt_(self):
+        return self._inplace(None, lambda old, _: old.sqrt(), self._device.xp.sqrt)
+
+    def exp_(self):
+        return self._inplace(None, lambda old, _: old.exp(), self._device.xp.exp)
+
+    def relu_(self):
+        return self._inplace(0, lambda old, _: old.relu(), self._device.xp.maximum)
+
+    def sigmoid_(self):
+        return self.copy_(self.sigmoid())
+
+    def tanh_(self):
+        return self.copy_(self.tanh())
+
+    def clamp_(self, min=None, max=None):
+        if not graph._grad_mode.enabled or not self._requires_grad:
+            self._check_inplace()
+            self._device.xp.clip(self._data, min, max, out=self._data)
+            self._version_counter[0] += 1
+            return self
+        return self.copy_(self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """In-place ``self += value * tensor1 * tensor2``."""
+        return self.add_(tensor1 * tensor2, alpha=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """In-place ``self += value * tensor1 / tensor2``."""
+        return self.add_(tensor1 / tensor2, alpha=value)
+
+    def lerp_(self, end, weight):
+        """In-place ``self += weight * (end - self)``."""
+        return self.add_((end - self) * weight)
+
+    def lerp(self, end, weight):
+        return self + (end - self) * weight
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return self + tensor1 * tensor2 * value
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return self + tensor1 / tensor2 * value
+
+    def copy_(self, source):
+        """Overwrite self with ``source`` (broadcast and cast to self's shape and dtype)."""
+        source = self._operand(source)
+        return self._inplace(source, lambda old, other: (other + old * 0).to(self.dtype),
+                             lambda target, values, out, casting: self._device.xp.copyto(out, values, casting="unsafe"))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        self._check_inplace()
+        if graph._grad_mode.enabled and isinstance(value, Tensor) and value._requires_grad:
+            return self.copy_(value.expand(self.shape))
+        self._data.fill(value.item() if isinstance(value, Tensor) else value)
+        self._version_counter[0] += 1
+        return self
+
+    def masked_fill_(self, mask, value):
+        return self.copy_(self.masked_fill(mask, value)) if self._requires_grad else self._fill_where(mask, value)
+
+    def _fill_where(self, mask, value):
+        self._check_inplace()
+        self._data[self._device.xp.broadcast_to(mask._data, self._data.shape)] = value
+        self._version_counter[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill in place with samples from U(a, b)."""
+        from tinygrad_edu.creation import random_array
+        return self._fill_random(random_array("uniform", self.shape, self.dtype, self._device, generator, a, b))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill in place with samples from N(mean, std**2)."""
+        from tinygrad_edu.creation import random_array
+        return self._fill_random(random_array("normal", self.shape, self.dtype, self._device, generator, mean, std))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from tinygrad_edu.creation import random_array
+        draws = random_array("uniform", self.shape, self.dtype, self._device, generator, 0.0, 1.0)
+        return self._fill_random((draws < p).astype(self._data.dtype))
+
+    def _fill_random(self, values):
+        self._check_inplace()
+        self._data[...] = values
+        self._version_counter[0] += 1
+        return self
+
+    # ----------------------------------------------------------------- new tensors like this one
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from tinygrad_edu.creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 1, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return self._new_filled((size,), fill_value, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad)
+
+    def _new_filled(self, size, value, dtype, device, requires_grad):
+        from tinygrad_edu.creation import full
+        return full(_unpack_shape(size), value, dtype=dtype or self.dtype, device=device or self._device,
+                    requires_grad=requires_grad)
+
+
+# --------------------------------------------------------------------- module-level helpers
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` is True, else of ``other`` (broadcast together)."""
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): argument 'condition' must be Tensor")
+    if condition.dtype is not dtypes.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_scalar_type_name(condition.dtype)}")
+    if not isinstance(input, Tensor):
+        input = other._operand(input) if isinstance(other, Tensor) else condition._operand(input)
+    x, y = input._broadcast(other)
+    shape = broadcast_shapes(broadcast_shapes(x.shape, y.shape), condition.shape)
+    if graph._grad_mode.enabled:
+        x = x.expand(shape) if x._requires_grad else x
+        y = y.expand(shape) if y._requires_grad else y
+    return elementwise.Where.apply(x, y, condition=condition._data)
+
+
+def broadcast_shapes(a, b):
+    """The shape two shapes broadcast to, or torch's error naming the clashing sizes."""
+    if a == b:
+        return tuple(a)
+    ndim = max(len(a), len(b))
+    a_padded, b_padded = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
+    shape = []
+    for axis, (size_a, size_b) in enumerate(zip(a_padded, b_padded)):
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            raise RuntimeError(f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at "
+                               f"non-singleton dimension {axis}")
+        shape.append(size_b if size_a == 1 else size_a)
+    return tuple(shape)
+
+
+def _check_matmul_shapes(a, b):
+    if a[-1] != b[-2]:
+        rows_a = math.prod(a[:-1]) if len(a) > 2 and len(b) == 2 else a[-2]
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows_a}x{a[-1]} and {b[-2]}x{b[-1]})")
+
+
+def _unpack_shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    shape = tuple(int(s) for s in shape)
+    unknown = [axis for axis, size in enumerate(shape) if size == -1]
+    known = math.prod(size for size in shape if size != -1)
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if unknown and known and numel % known == 0:
+        shape = shape[:unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+    elif unknown or known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return shape
+
+
+def _expanded_shape(shape, sizes):
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions "
+                           "in the tensor ({})".format(len(sizes), len(shape)))
+    padded = (None,) * (len(sizes) - len(shape)) + tuple(shape)
+    result = []
+    for axis, (old, new) in enumerate(zip(padded, sizes)):
+        if new == -1:
+            if old is None:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {axis}")
+            new = old
+        elif old is not None and old != 1 and old != new:
+            raise RuntimeError(f"The expanded size of the tensor ({new}) must match the existing size ({old}) at "
+                               f"non-singleton dimension {axis}.  Target sizes: [{', '.join(map(str, sizes))}].  "
+                               f"Tensor sizes: [{', '.join(map(str, shape))}]")
+        result.append(new)
+    return tuple(result)
+
+
+def _softmax_dim(dim, ndim):
+    if dim is not None:
+        return dim
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _index_array(tensor):
+    if tensor.dtype.is_floating_point:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return tensor._data
+
+
+def _tensor_from(data, device):
+    from tinygrad_edu.creation import tensor
+    return tensor(data, device=device)
+
+
+def _raise_device_mismatch(a, b):
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {a} and {b}!")
+
+
+def _scalar_type_name(dtype):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dtype.name]
+
+
+def _c_type_name(dtype):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "bool": "bool"}.get(dtype.name, dtype.name)
+
+
+Function._Tensor = Tensor
