@@ -18,7 +18,7 @@ from tinygrad_edu.creation import (tensor, as_tensor, from_numpy, zeros, ones, e
                                    randint, randint_like, randperm, normal, bernoulli, multinomial)
 from tinygrad_edu.functions import (cat, concat, concatenate, stack, hstack, vstack, pad, einsum, numel, is_tensor,
                                     broadcast_tensors)
-from tinygrad_edu import autograd
+from tinygrad_edu import autograd, cuda
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16  # noqa: A001
 

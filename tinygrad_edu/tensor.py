@@ -1108,6 +1108,21 @@ class Tensor:
         self._version_counter[0] += 1
         return self
 
+    def resize_(self, *sizes):
+        """Give this tensor a new shape in place, keeping its leading elements (new ones are zero)."""
+        self._check_inplace()
+        shape = _unpack_shape(sizes)
+        flat = self._data.reshape(-1)
+        count = math.prod(shape)
+        if count <= flat.size:
+            self._data = flat[:count].reshape(shape)
+        else:
+            grown = self._device.xp.zeros(count, dtype=self._data.dtype)
+            grown[:flat.size] = flat
+            self._data = grown.reshape(shape)
+        self._version_counter[0] += 1
+        return self
+
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill in place with samples from U(a, b)."""
         from tinygrad_edu.creation import random_array
