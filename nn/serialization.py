@@ -1,0 +1,252 @@
+"""Save and load tensors, as ``torch.save`` / ``torch.load``, in the safetensors format.
+
+    >>> tinygrad_edu.save(model.state_dict(), "model.safetensors")
+    >>> model.load_state_dict(tinygrad_edu.load("model.safetensors"))
+
+The file format (https://github.com/huggingface/safetensors), written here by hand:
+
+    8 bytes      N, the header length, unsigned little-endian
+    N bytes      a JSON header: {"name": {"dtype": "F32", "shape": [2, 3],
+                                          "data_offsets": [begin, end]}, ...,
+                                 "__metadata__": {"key": "text", ...}}
+    the rest     the tensors' raw little-endian bytes; data_offsets count from here
+
+A file holds only numbers and text, never code: loading an untrusted file cannot run
+anything (torch's pickle files can). A state_dict (names to tensors) is stored as is,
+so these files load with ``safetensors.torch.load_file`` and files written by
+``safetensors.torch.save_file`` load here. Anything else built of dicts, lists,
+tuples, tensors, numbers, strings, bools and None (an optimizer's state_dict, a
+checkpoint dict with the epoch number) is stored with its tensors in the body, named
+by their path (``state.0.exp_avg``), and the rest of the structure as JSON in the
+metadata entry ``tinygrad_edu.structure``.
+
+Differences from torch: the file is safetensors, not a pickle; ``requires_grad`` is
+not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32.
+"""
+import json
+import os
+
+import numpy
+
+import tinygrad_edu
+from tinygrad_edu import Tensor
+
+STRUCTURE_KEY = "tinygrad_edu.structure"
+_NUMPY_BY_SAFETENSORS = {"BOOL": "|b1", "U8": "|u1", "I8": "|i1", "I16": "<i2", "I32": "<i4", "I64": "<i8",
+                         "F16": "<f2", "F32": "<f4", "F64": "<f8", "BF16": "<u2"}
+_SAFETENSORS_BY_NUMPY = {numpy.dtype(code).newbyteorder("="): name
+                         for name, code in _NUMPY_BY_SAFETENSORS.items() if name != "BF16"}
+_MARKERS = ("__tensor__", "__tuple__", "__dict_items__")
+
+
+# -- save --
+
+def save(obj, f):
+    """Write ``obj`` (a state_dict, or any nest of dicts/lists/tuples holding tensors
+    and plain values) to ``f``, a path or a binary file object.
+
+    >>> tinygrad_edu.save({"weight": tinygrad_edu.ones(2, 3)}, "weights.safetensors")
+    >>> tinygrad_edu.save(optimizer.state_dict(), "optimizer.safetensors")
+    """
+    if _is_state_dict(obj):
+        tensors, metadata = dict(obj), None
+    else:
+        tensors = {}
+        metadata = {STRUCTURE_KEY: json.dumps(_encode(obj, "", tensors))}
+    arrays = {name: _array_to_write(name, tensor) for name, tensor in tensors.items()}
+    header = _header(arrays, metadata)
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as file:
+            _write(file, header, arrays)
+    else:
+        _write(f, header, arrays)
+
+
+def _is_state_dict(obj):
+    return (isinstance(obj, dict) and "__metadata__" not in obj and all(isinstance(key, str) for key in obj)
+            and all(isinstance(value, Tensor) for value in obj.values()))
+
+
+def _encode(value, path, tensors):
+    """``value`` as JSON-ready data; each tensor goes into ``tensors`` and leaves a reference."""
+    if isinstance(value, Tensor):
+        name = _unique_name(path or "tensor", tensors)
+        tensors[name] = value
+        return {"__tensor__": name}
+    if isinstance(value, numpy.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_encode(item, _join(path, index), tensors) for index, item in enumerate(value)]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        looks_like_a_marker = len(value) == 1 and next(iter(value)) in _MARKERS
+        if all(isinstance(key, str) for key in value) and not looks_like_a_marker:
+            return {key: _encode(item, _join(path, key), tensors) for key, item in value.items()}
+        return {"__dict_items__": [[_encode_key(key, path), _encode(item, _join(path, key), tensors)]
+                                   for key, item in value.items()]}
+    raise TypeError(f"save: cannot store a {type(value).__name__} (at '{path}'): only tensors, numbers, strings, "
+                    "bools, None, and dicts, lists and tuples of them can be saved (no pickle)")
+
+
+def _encode_key(key, path):
+    if isinstance(key, Tensor):
+        raise TypeError(f"save: cannot store a dict with tensor keys (at '{path}')")
+    return _encode(key, path, {})
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def _unique_name(name, taken):
+    candidate, count = name, 1
+    while candidate in taken or candidate == "__metadata__":
+        candidate, count = f"{name}#{count}", count + 1
+    return candidate
+
+
+def _array_to_write(name, tensor):
+    array = tensor.detach().to("cpu").numpy()
+    if array.dtype not in _SAFETENSORS_BY_NUMPY:
+        raise TypeError(f"save: tensor '{name}' has dtype {array.dtype}, which safetensors files here cannot hold")
+    return array.astype(array.dtype.newbyteorder("<"), copy=False)
+
+
+def _header(arrays, metadata):
+    header, offset = {}, 0
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, array in arrays.items():
+        header[name] = {"dtype": _SAFETENSORS_BY_NUMPY[array.dtype.newbyteorder("=")],
+                        "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
+        offset += array.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    return text + b" " * (-len(text) % 8)
+
+
+def _write(file, header, arrays):
+    file.write(len(header).to_bytes(8, "little"))
+    file.write(header)
+    for array in arrays.values():
+        file.write(array.tobytes())
+
+
+# -- load --
+
+def load(f, map_location=None, weights_only=True):
+    """Read what ``save`` wrote (or any safetensors file) from ``f``, a path or a binary file object.
+
+    Returns the saved structure: for a plain safetensors file, a dict of tensors in
+    file order. ``map_location`` ('cpu', 'cuda', a device) moves every tensor there;
+    ``weights_only`` is accepted for torch compatibility (loading never runs code).
+
+    >>> state = tinygrad_edu.load("model.safetensors")
+    >>> model.load_state_dict(state)
+    """
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as file:
+            data = file.read()
+    else:
+        data = f.read()
+    header, body = _split_header(data, name)
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"load: {name}: '__metadata__' should be a JSON object of strings")
+    tensors = {key: _tensor_from(key, entry, body, name, map_location) for key, entry in _entries(header, name)}
+    if STRUCTURE_KEY not in metadata:
+        return tensors
+    try:
+        structure = json.loads(metadata[STRUCTURE_KEY])
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"load: {name}: the metadata '{STRUCTURE_KEY}' is not valid JSON ({error})") from None
+    return _decode(structure, tensors, name)
+
+
+def _split_header(data, name):
+    if data[:4] == b"PK\x03\x04":
+        raise ValueError(f"load: {name} is a zip file, as torch.save writes; tinygrad_edu reads only safetensors "
+                         "files. Convert it with torch: safetensors.torch.save_file(torch.load(path), new_path)")
+    if len(data) < 8:
+        raise ValueError(f"load: {name} is not a safetensors file: it is {len(data)} bytes long, "
+                         "shorter than the 8-byte header length that starts one (truncated?)")
+    header_length = int.from_bytes(data[:8], "little")
+    if header_length > len(data) - 8:
+        raise ValueError(f"load: {name}: the header length says {header_length} bytes, but only "
+                         f"{len(data) - 8} bytes follow; the file is truncated or not a safetensors file")
+    try:
+        header = json.loads(data[8:8 + header_length].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"load: {name}: the header is not valid JSON ({error}); "
+                         "the file is damaged or not a safetensors file") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"load: {name}: the header should be a JSON object, got {type(header).__name__}")
+    return header, memoryview(data)[8 + header_length:]
+
+
+def _entries(header, name):
+    """The header's tensor entries sorted by where their data starts (the order they were saved in)."""
+    for key, entry in header.items():
+        if not (isinstance(entry, dict) and {"dtype", "shape", "data_offsets"} <= entry.keys()):
+            raise ValueError(f"load: {name}: the header entry of tensor '{key}' should hold "
+                             f"'dtype', 'shape' and 'data_offsets', got {entry!r}")
+    return sorted(header.items(), key=lambda item: _start_offset(item[1]))
+
+
+def _start_offset(entry):
+    offsets = entry["data_offsets"]
+    return offsets[0] if isinstance(offsets, list) and offsets and isinstance(offsets[0], int) else -1
+
+
+def _tensor_from(key, entry, body, name, map_location):
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if dtype not in _NUMPY_BY_SAFETENSORS:
+        raise ValueError(f"load: {name}: tensor '{key}' has dtype {dtype!r}; "
+                         f"expected one of {', '.join(_NUMPY_BY_SAFETENSORS)}")
+    if not (isinstance(shape, list) and all(_is_count(size) for size in shape)):
+        raise ValueError(f"load: {name}: tensor '{key}' has shape {shape!r}; expected a list of sizes")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(offset) for offset in offsets)):
+        raise ValueError(f"load: {name}: tensor '{key}' has data_offsets {offsets!r}; expected [begin, end]")
+    begin, end = offsets
+    if end > len(body):
+        raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}] beyond the end of the "
+                         f"data ({len(body)} bytes); the file is truncated or damaged")
+    element = numpy.dtype(_NUMPY_BY_SAFETENSORS[dtype])
+    expected = int(numpy.prod(shape)) * element.itemsize
+    if end - begin != expected:
+        raise ValueError(f"load: {name}: tensor '{key}' of dtype {dtype} and shape {shape} needs {expected} bytes, "
+                         f"but its data_offsets [{begin}, {end}] span {end - begin}")
+    array = numpy.frombuffer(body[begin:end], element).reshape(shape)
+    array = _bfloat16_to_float32(array) if dtype == "BF16" else array.astype(element.newbyteorder("="))
+    tensor = tinygrad_edu.from_numpy(array)
+    return tensor if map_location is None else tensor.to(map_location)
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _bfloat16_to_float32(bits):
+    """bfloat16 is the top half of a float32: shift the 16 stored bits into place."""
+    return (bits.astype(numpy.uint32).reshape(-1) << 16).view(numpy.float32).reshape(bits.shape)
+
+
+def _decode(value, tensors, name):
+    """Rebuild what ``_encode`` wrote, putting each referenced tensor back in place."""
+    if isinstance(value, list):
+        return [_decode(item, tensors, name) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1 and "__tensor__" in value:
+        if value["__tensor__"] not in tensors:
+            raise ValueError(f"load: {name}: the structure refers to tensor {value['__tensor__']!r}, "
+                             "which the file does not hold")
+        return tensors[value["__tensor__"]]
+    if len(value) == 1 and "__tuple__" in value:
+        return tuple(_decode(item, tensors, name) for item in value["__tuple__"])
+    if len(value) == 1 and "__dict_items__" in value:
+        return {_decode(key, tensors, name): _decode(item, tensors, name)
+                for key, item in value["__dict_items__"]}
+    return {key: _decode(item, tensors, name) for key, item in value.items()}

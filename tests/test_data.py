@@ -1,0 +1,380 @@
+"""Data loading against torch.utils.data: the same batches, lengths, collated types and errors."""
+import collections
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.utils.data as torch_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu.nn import data
+from tinygrad_edu.utils.data import (
+    BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,
+    SequentialSampler, Subset, TensorDataset, default_collate, random_split,
+)
+
+Point = collections.namedtuple("Point", "x y")
+
+
+def assert_same(ours, theirs):
+    """Same nesting, container types, tensor dtypes, shapes and values (torch's side as the oracle)."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, tg.Tensor), f"expected a tensor, got {type(ours)}"
+        assert ours.dtype.name == str(theirs.dtype).rsplit(".", 1)[-1]
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    elif isinstance(theirs, dict):
+        assert type(ours) is type(theirs) and list(ours) == list(theirs)
+        for key in theirs:
+            assert_same(ours[key], theirs[key])
+    elif isinstance(theirs, (list, tuple)):
+        assert type(ours) is type(theirs) and len(ours) == len(theirs)
+        for our_item, their_item in zip(ours, theirs):
+            assert_same(our_item, their_item)
+    else:
+        assert ours == theirs
+
+
+def to_torch(structure):
+    """The same sample with our tensors swapped for torch tensors."""
+    if isinstance(structure, tg.Tensor):
+        return torch.from_numpy(structure.numpy().copy())
+    if isinstance(structure, Point):
+        return Point(*(to_torch(item) for item in structure))
+    if isinstance(structure, dict):
+        return {key: to_torch(value) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(to_torch(item) for item in structure)
+    return structure
+
+
+def xy(n, features=3):
+    rng = np.random.default_rng(n)
+    return rng.standard_normal((n, features)).astype(np.float32), rng.integers(0, 5, n)
+
+
+# -- collation --
+
+COLLATE_CASES = {
+    "ints": [1, 2, 3],
+    "floats": [0.5, 1.5],
+    "bools": [True, False],
+    "strings": ["a", "b"],
+    "tensors": [tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0])],
+    "int tensors": [tg.tensor(1), tg.tensor(2)],
+    "numpy arrays": [np.arange(3, dtype=np.float64), np.ones(3)],
+    "numpy uint8": [np.zeros((2, 2), np.uint8), np.ones((2, 2), np.uint8)],
+    "numpy scalars": [np.float32(1.5), np.float32(2.5)],
+    "numpy ints": [np.int32(1), np.int32(7)],
+    "tuples": [(tg.zeros(2), 1), (tg.ones(2), 0)],
+    "lists": [[1, 2.0], [3, 4.0]],
+    "dicts": [{"image": tg.zeros(2), "label": 3}, {"image": tg.ones(2), "label": 4}],
+    "namedtuples": [Point(1, 2.0), Point(3, 4.0)],
+    "nested": [{"pair": (1, [0.5, "s"])}, {"pair": (2, [1.5, "t"])}],
+}
+
+
+@pytest.mark.parametrize("name", COLLATE_CASES)
+def test_default_collate_matches_torch(name):
+    batch = COLLATE_CASES[name]
+    assert_same(default_collate(batch), torch_data.default_collate(to_torch(batch)))
+
+
+def test_collate_unequal_lists():
+    with pytest.raises(RuntimeError, match="each element in list of batch should be of equal size"):
+        default_collate([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("batch, found", [([object()], "object"), ([np.array(["a"])], "<U1")])
+def test_collate_rejects_unknown_types(batch, found):
+    message = f"batch must contain tensors, numpy arrays, numbers, dicts or lists; found .*{found}"
+    with pytest.raises(TypeError, match=message):
+        default_collate(batch)
+
+
+# -- the loader over a TensorDataset --
+
+def test_tensor_dataset():
+    x, y = xy(5)
+    dataset = TensorDataset(tg.tensor(x), tg.tensor(y))
+    assert len(dataset) == 5
+    sample = dataset[2]
+    assert isinstance(sample, tuple) and len(sample) == 2
+    np.testing.assert_array_equal(sample[0].numpy(), x[2])
+    assert sample[1].item() == y[2]
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        TensorDataset(tg.zeros(3), tg.zeros(4))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 23), batch_size=st.integers(1, 9), drop_last=st.booleans())
+def test_loader_batches_match_torch(n, batch_size, drop_last):
+    x, y = xy(n)
+    ours = DataLoader(TensorDataset(tg.tensor(x), tg.tensor(y)), batch_size=batch_size, drop_last=drop_last)
+    theirs = torch_data.DataLoader(torch_data.TensorDataset(torch.tensor(x), torch.tensor(y)),
+                                   batch_size=batch_size, drop_last=drop_last)
+    assert len(ours) == len(theirs)
+    our_batches, their_batches = list(ours), list(theirs)
+    assert len(our_batches) == len(their_batches) == len(ours)
+    for our_batch, their_batch in zip(our_batches, their_batches):
+        assert_same(our_batch, their_batch)
+
+
+def test_fast_path_indexes_whole_batches(monkeypatch):
+    x, y = xy(10)
+    dataset = TensorDataset(tg.tensor(x), tg.tensor(y))
+    expected = [default_collate([dataset[i] for i in range(start, min(start + 4, 10))]) for start in (0, 4, 8)]
+
+    def per_sample_indexing(self, index):
+        raise AssertionError("the fast path should not index sample by sample")
+
+    monkeypatch.setattr(TensorDataset, "__getitem__", per_sample_indexing)
+    batches = list(DataLoader(dataset, batch_size=4))
+    for batch, want in zip(batches, expected):
+        assert isinstance(batch, list)
+        for ours, wanted in zip(batch, want):
+            assert ours.dtype == wanted.dtype
+            np.testing.assert_array_equal(ours.numpy(), wanted.numpy())
+
+
+def test_fast_path_respects_overridden_getitem_and_custom_collate():
+    class Doubled(TensorDataset):
+        def __getitem__(self, index):
+            return tuple(tensor[index] * 2 for tensor in self.tensors)
+
+    dataset = Doubled(tg.arange(6))
+    (batch,) = next(iter(DataLoader(dataset, batch_size=6)))
+    assert batch.tolist() == [0, 2, 4, 6, 8, 10]
+    collated = next(iter(DataLoader(TensorDataset(tg.arange(3)), batch_size=3, collate_fn=lambda b: len(b))))
+    assert collated == 3
+
+
+def test_subset_of_tensor_dataset_uses_fast_path():
+    x, y = xy(12)
+    dataset = TensorDataset(tg.tensor(x), tg.tensor(y))
+    subset = Subset(dataset, [11, 0, 5, 3, 7])
+    fast = list(DataLoader(subset, batch_size=2))
+    slow = list(DataLoader(subset, batch_size=2, collate_fn=lambda batch: default_collate(batch)))
+    assert len(fast) == len(slow) == 3
+    for fast_batch, slow_batch in zip(fast, slow):
+        for ours, expected in zip(fast_batch, slow_batch):
+            np.testing.assert_array_equal(ours.numpy(), expected.numpy())
+    np.testing.assert_array_equal(fast[0][0].numpy(), x[[11, 0]])
+
+
+def test_grad_flows_through_batches():
+    weights = tg.tensor([[1.0], [2.0]], requires_grad=True)
+    (batch,) = next(iter(DataLoader(TensorDataset(weights), batch_size=2)))
+    batch.backward(tg.tensor([[3.0], [4.0]]))
+    assert weights.grad.tolist() == [[3.0], [4.0]]
+
+
+# -- shuffling and samplers --
+
+def epoch_order(loader):
+    return [int(value) for (batch,) in loader for value in batch.tolist()]
+
+
+def test_shuffle_is_a_fresh_permutation_reproducible_with_manual_seed():
+    loader = DataLoader(TensorDataset(tg.arange(50)), batch_size=8, shuffle=True)
+    tg.manual_seed(3)
+    first, second = epoch_order(loader), epoch_order(loader)
+    assert sorted(first) == sorted(second) == list(range(50))
+    assert first != second != list(range(50))
+    tg.manual_seed(3)
+    assert epoch_order(loader) == first and epoch_order(loader) == second
+
+
+def test_shuffle_with_generator():
+    dataset = TensorDataset(tg.arange(30))
+    orders = [epoch_order(DataLoader(dataset, batch_size=7, shuffle=True, generator=tg.Generator().manual_seed(5)))
+              for _ in range(2)]
+    tg.manual_seed(0)
+    assert orders[0] == orders[1] and sorted(orders[0]) == list(range(30))
+
+
+def test_sequential_and_random_sampler():
+    assert list(SequentialSampler(range(4))) == [0, 1, 2, 3] and len(SequentialSampler(range(4))) == 4
+    generator = tg.Generator().manual_seed(1)
+    assert sorted(RandomSampler(range(6), generator=generator)) == list(range(6))
+    longer = list(RandomSampler(range(4), num_samples=10, generator=generator))
+    assert len(longer) == 10 and sorted(longer[:8]) == [0, 0, 1, 1, 2, 2, 3, 3]
+    drawn = list(RandomSampler(range(3), replacement=True, num_samples=20, generator=generator))
+    assert len(drawn) == 20 and set(drawn) <= {0, 1, 2}
+    assert len(RandomSampler(range(3), replacement=True, num_samples=20)) == 20
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(replacement=1), TypeError, "replacement should be a boolean value, but got replacement=1"),
+    (dict(num_samples=0), ValueError, "num_samples should be a positive integer value, but got num_samples=0"),
+])
+def test_random_sampler_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        RandomSampler(range(3), **kwargs)
+    with pytest.raises(error, match=message):
+        torch_data.RandomSampler(range(3), **kwargs)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(0, 20), batch_size=st.integers(1, 7), drop_last=st.booleans())
+def test_batch_sampler_matches_torch(n, batch_size, drop_last):
+    ours = BatchSampler(SequentialSampler(range(n)), batch_size, drop_last)
+    theirs = torch_data.BatchSampler(torch_data.SequentialSampler(range(n)), batch_size, drop_last)
+    assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("batch_size, drop_last, message", [
+    (0, False, "batch_size should be a positive integer value, but got batch_size=0"),
+    (True, False, "batch_size should be a positive integer value, but got batch_size=True"),
+    (2, 1, "drop_last should be a boolean value, but got drop_last=1"),
+])
+def test_batch_sampler_errors(batch_size, drop_last, message):
+    with pytest.raises(ValueError, match=message):
+        BatchSampler(range(3), batch_size, drop_last)
+
+
+def test_custom_sampler_and_batch_sampler():
+    dataset = TensorDataset(tg.arange(10))
+    assert epoch_order(DataLoader(dataset, batch_size=3, sampler=[9, 1, 5, 2])) == [9, 1, 5, 2]
+    loader = DataLoader(dataset, batch_sampler=[[0, 1], [7, 8, 9]])
+    assert loader.batch_size is None and len(loader) == 2
+    assert [batch.tolist() for (batch,) in loader] == [[0, 1], [7, 8, 9]]
+
+
+# -- DataLoader options --
+
+class Squares(Dataset):
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, index):
+        if index >= 5:
+            raise IndexError(index)
+        return {"x": np.full(2, index * index, dtype=np.int64), "label": index}
+
+
+def test_map_dataset_of_dicts_matches_torch():
+    for batch_size in (2, None):
+        ours = list(DataLoader(Squares(), batch_size=batch_size))
+        theirs = list(torch_data.DataLoader(Squares(), batch_size=batch_size))
+        assert len(ours) == len(theirs)
+        for our_batch, their_batch in zip(ours, theirs):
+            assert_same(our_batch, their_batch)
+
+
+class Stream(IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+class TorchStream(torch_data.IterableDataset):
+    __init__, __iter__, __len__ = Stream.__init__, Stream.__iter__, Stream.__len__
+
+
+@pytest.mark.parametrize("batch_size, drop_last", [(3, False), (3, True), (None, False), (1, False)])
+def test_iterable_dataset_matches_torch(batch_size, drop_last):
+    ours = DataLoader(Stream(7), batch_size=batch_size, drop_last=drop_last)
+    theirs = torch_data.DataLoader(TorchStream(7), batch_size=batch_size, drop_last=drop_last)
+    assert len(ours) == len(theirs)
+    our_batches, their_batches = list(ours), list(theirs)
+    assert len(our_batches) == len(their_batches)
+    for our_batch, their_batch in zip(our_batches, their_batches):
+        assert_same(our_batch, their_batch)
+
+
+def test_num_workers_is_accepted():
+    loader = DataLoader(TensorDataset(tg.arange(5)), batch_size=2, num_workers=2, pin_memory=True)
+    assert epoch_order(loader) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("streaming, kwargs, message", [
+    (False, dict(shuffle=True, sampler=[0]), "sampler option is mutually exclusive with shuffle"),
+    (False, dict(batch_size=2, batch_sampler=[[0]]),
+     "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"),
+    (False, dict(batch_size=None, drop_last=True),
+     "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"),
+    (False, dict(num_workers=-1), "num_workers option should be non-negative"),
+    (True, dict(shuffle=True),
+     "DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=True"),
+    (True, dict(sampler=[0]), "DataLoader with IterableDataset: expected unspecified sampler option"),
+])
+def test_loader_option_errors_match_torch(streaming, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DataLoader(Stream(3) if streaming else Squares(), **kwargs)
+    with pytest.raises(ValueError, match=message):
+        torch_data.DataLoader(TorchStream(3) if streaming else Squares(), **kwargs)
+
+
+# -- Subset, ConcatDataset, random_split --
+
+def test_subset_and_concat():
+    subset = Subset(range(10), [7, 3, 5])
+    assert len(subset) == 3 and [subset[i] for i in range(3)] == [7, 3, 5] and subset[-1] == 5
+    concat = ConcatDataset([range(3), range(10, 14)])
+    assert len(concat) == 7 and [concat[i] for i in range(7)] == [0, 1, 2, 10, 11, 12, 13]
+    assert concat[-1] == 13 and concat.cumulative_sizes == [3, 7]
+    with pytest.raises(ValueError, match="absolute value of index should not exceed dataset length"):
+        concat[-8]
+    with pytest.raises(AssertionError, match="datasets should not be an empty iterable"):
+        ConcatDataset([])
+    with pytest.raises(AssertionError, match="ConcatDataset does not support IterableDataset"):
+        ConcatDataset([Stream(2)])
+    joined = TensorDataset(tg.arange(2)) + TensorDataset(tg.arange(5, 8))
+    assert isinstance(joined, ConcatDataset) and epoch_order(DataLoader(joined, batch_size=2)) == [0, 1, 5, 6, 7]
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 40),
+       fractions=st.sampled_from([[0.8, 0.2], [0.3, 0.3, 0.4], [0.5, 0.5], [1.0], [0.1] * 10]))
+def test_random_split_fraction_lengths_match_torch(n, fractions):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = random_split(range(n), fractions, generator=tg.Generator().manual_seed(0))
+        theirs = torch_data.random_split(range(n), fractions, generator=torch.Generator().manual_seed(0))
+    assert [len(split) for split in ours] == [len(split) for split in theirs]
+    assert sorted(index for split in ours for index in split) == list(range(n))
+
+
+def test_random_split_counts_and_reproducibility():
+    splits = random_split(range(10), [3, 7], generator=tg.Generator().manual_seed(42))
+    again = random_split(range(10), [3, 7], generator=tg.Generator().manual_seed(42))
+    assert [list(split) for split in splits] == [list(split) for split in again]
+    assert all(isinstance(split, Subset) for split in splits)
+    assert sorted(list(splits[0]) + list(splits[1])) == list(range(10))
+    tg.manual_seed(1)
+    first = [list(split) for split in random_split(range(10), [5, 5])]
+    tg.manual_seed(1)
+    assert [list(split) for split in random_split(range(10), [5, 5])] == first
+
+
+@pytest.mark.parametrize("lengths, message", [
+    ([3, 3], "Sum of input lengths does not equal the length of the input dataset!"),
+    ([0.5, 1.5, -1.0], "Fraction at index 1 is not between 0 and 1"),
+])
+def test_random_split_errors_match_torch(lengths, message):
+    with pytest.raises(ValueError, match=message):
+        random_split(range(10), lengths)
+    with pytest.raises(ValueError, match=message):
+        torch_data.random_split(range(10), lengths)
+
+
+def test_random_split_warns_on_empty_split():
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        random_split(range(1), [0.5, 0.5])
+
+
+def test_imports_like_torch():
+    import tinygrad_edu.utils.data as utils_data
+    from tinygrad_edu import utils
+
+    assert utils.data.DataLoader is data.DataLoader is utils_data.DataLoader
+    assert issubclass(TensorDataset, Dataset) and issubclass(IterableDataset, Dataset)
