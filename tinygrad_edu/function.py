@@ -56,7 +56,7 @@ class Function(Node):
     """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
     call it with ``MyOp.apply(*tensors, **params)``."""
 
-    __slots__ = ("needs_input_grad", "xp", "_saved", "_output")
+    __slots__ = ("needs_input_grad", "xp", "_saved", "_output", "output_info", "module_scope")
     _Tensor = None  # set by tensor.py, which imports this module
     output_device = None
     is_view = False
@@ -79,14 +79,17 @@ class Function(Node):
         """Run the op on tensors and, when any input requires grad, record it in the graph."""
         node = object.__new__(cls)
         node.xp = inputs[0]._device.xp
-        record = graph._grad_mode.enabled and any(t._requires_grad for t in inputs)
-        node.needs_input_grad = tuple(t._requires_grad for t in inputs) if record else (False,) * len(inputs)
+        needs = tuple([t._requires_grad for t in inputs]) if graph._grad_mode.enabled else ()
+        record = True in needs
+        node.needs_input_grad = needs if record else (False,) * len(inputs)
         node._saved = ()
         output_array = node.forward(*[t._data for t in inputs], **params)
         output = cls._Tensor._wrap(output_array, node.output_device or inputs[0]._device, record)
         if record:
             node._next = tuple(t._gradient_edge() for t in inputs)
             node._hooks = node._retained = node._output = None
+            node.output_info = (output_array.shape, output_array.dtype, output._device)
+            node.module_scope = graph._grad_mode.module_scope
             node._keep_saved(inputs, output_array, output)
             output.grad_fn = node
             if cls.is_view:

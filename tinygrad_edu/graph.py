@@ -35,6 +35,7 @@ def topological_order(root, parents_of):
 class _GradMode(threading.local):
     enabled = True
     inference = False
+    module_scope = None  # the (name, module) path of the nn.Module calls under way, for draw_graph
 
 
 _grad_mode = _GradMode()

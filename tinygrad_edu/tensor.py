@@ -19,6 +19,8 @@ from tinygrad_edu.device import CPU, Device, device_of_array
 from tinygrad_edu.function import AccumulateGrad, Function
 
 _NUMPY_TO_DTYPE = dtypes._BY_NUMPY
+_C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
+                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
 ValuesIndices = namedtuple("return_types", ["values", "indices"])
 
 
@@ -133,7 +135,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if value and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -929,6 +931,8 @@ class Tensor:
             elif not (isinstance(item, slice) or item is Ellipsis):
                 raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                                  f"are valid indices (got {type(item).__name__})")
+            if getattr(item, "dtype", None) == numpy.bool_ and item.ndim:
+                self._check_mask_shape(item, axis)
             if item is Ellipsis:
                 axis = self.ndim - (len(items) - items.index(Ellipsis) - 1 - sum(i is None for i in items))
             elif item is not None:
@@ -937,6 +941,13 @@ class Tensor:
                 self._check_index_bounds(item, axis - 1)
             normalized.append(item)
         return tuple(normalized)
+
+    def _check_mask_shape(self, mask, axis):
+        for offset, size in enumerate(mask.shape):
+            if axis + offset < self.ndim and self._data.shape[axis + offset] != size:
+                raise IndexError(f"The shape of the mask [{', '.join(map(str, mask.shape))}] at index {offset} does "
+                                 f"not match the shape of the indexed tensor [{', '.join(map(str, self.shape))}] "
+                                 f"at index {axis + offset}")
 
     def _shape_at(self, axis):
         if axis >= self.ndim:
@@ -962,8 +973,8 @@ class Tensor:
 
     def gather(self, dim, index):
         """Values at ``index`` along ``dim``: out[i][j] = self[index[i][j]][j] for dim 0."""
-        if index.dtype is not dtypes.int64:
-            raise RuntimeError("gather(): Expected dtype int64 for index")
+        if index.dtype not in (dtypes.int64, dtypes.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         return reduce.Gather.apply(self, index, dim=self._dim(dim))
 
     def scatter_add(self, dim, index, src):
@@ -978,7 +989,8 @@ class Tensor:
     def masked_fill(self, mask, value):
         """Replace elements where ``mask`` is True by ``value``."""
         if mask.dtype is not dtypes.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
         return where(mask, self._operand(value).to(self.dtype), self)
 
     def pad_widths(self, widths, value=0):
@@ -1008,16 +1020,23 @@ class Tensor:
         """Apply ``self = out_of_place(self, other)`` in place; untracked, it is one ufunc call."""
         self._check_inplace()
         other = self._operand(other) if other is not None else None
+        if other is not None:
+            self._check_broadcasts_into(other._data.shape)
         tracked = graph._grad_mode.enabled and (self._requires_grad or (other is not None and other._requires_grad))
         if tracked:
             return self._rebase(lambda old: out_of_place(old, other).to(self.dtype))
         if other is None:
             ufunc(self._data, out=self._data)
         else:
-            broadcast_shapes(self._data.shape, other._data.shape)
             ufunc(self._data, other._data, out=self._data, casting="same_kind")
         self._version_counter[0] += 1
         return self
+
+    def _check_broadcasts_into(self, shape):
+        result = broadcast_shapes(self._data.shape, shape)
+        if result != self._data.shape:
+            raise RuntimeError(f"output with shape [{', '.join(map(str, self.shape))}] doesn't match the broadcast "
+                               f"shape [{', '.join(map(str, result))}]")
 
     def add_(self, other, *, alpha=1):
         """In-place ``self += alpha * other``."""
@@ -1093,8 +1112,9 @@ class Tensor:
 
     def fill_(self, value):
         self._check_inplace()
-        if graph._grad_mode.enabled and isinstance(value, Tensor) and value._requires_grad:
-            return self.copy_(value.expand(self.shape))
+        value_requires_grad = isinstance(value, Tensor) and value._requires_grad
+        if graph._grad_mode.enabled and (self._requires_grad or value_requires_grad):
+            return self.copy_(value.expand(self.shape) if isinstance(value, Tensor) else value)
         self._data.fill(value.item() if isinstance(value, Tensor) else value)
         self._version_counter[0] += 1
         return self
@@ -1187,8 +1207,10 @@ def where(condition, input, other):
 
 def broadcast_shapes(a, b):
     """The shape two shapes broadcast to, or torch's error naming the clashing sizes."""
-    if a == b:
+    if a == b or not b:
         return tuple(a)
+    if not a:
+        return tuple(b)
     ndim = max(len(a), len(b))
     a_padded, b_padded = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
     shape = []
