@@ -4,7 +4,8 @@ Every ``Value`` holds one number (``data``), the gradient of the final output wi
 to it (``grad``) and the Values it was computed from. An operation records, next to the
 number it computes, its *local derivatives*: how much its output moves when each input
 moves. ``backward()`` then applies the chain rule once per edge of the graph:
-``parent.grad += local_grad * node.grad``.
+``child.grad += local_grad * node.grad``, where a node's children are its inputs
+(micrograd's word for them; graph.py calls them parents).
 
 Differences from micrograd's engine.py, all for speed or depth:
 
@@ -94,16 +95,19 @@ class Value:
 
     def __pow__(self, exponent):
         """``self ** exponent`` for an int, a float or a Value exponent."""
-        base = self.data
         if isinstance(exponent, Value):
-            power = _power(base, exponent.data)
-            d_exponent = power * math.log(base) if base > 0 else (0.0 if base == 0 else math.nan)
-            local_grads = (_power_derivative(base, exponent.data), d_exponent)
-            return Value(power, (self, exponent), "**", "", local_grads)
-        if not isinstance(exponent, (int, float)):
+            return self._pow_by_value(exponent)
+        if not isinstance(exponent, numbers.Real):
             raise TypeError(f"Value ** expects an int, a float or a Value exponent, got {type(exponent).__name__}")
-        power = _power(base, exponent)
-        return Value(power, (self,), f"**{exponent}", "", (_power_derivative(base, exponent),))
+        base = self.data
+        return Value(_power(base, exponent), (self,), f"**{exponent}", "", (_power_derivative(base, exponent),))
+
+    def _pow_by_value(self, exponent):
+        base, p = self.data, exponent.data
+        power = _power(base, p)
+        # d(b ** p)/dp = b ** p * log(b): 0 at b == 0 (as torch), undefined (nan) for b < 0
+        d_exponent = power * math.log(base) if base > 0 else (0.0 if base == 0 else math.nan)
+        return Value(power, (self, exponent), "**", "", (_power_derivative(base, p), d_exponent))
 
     def __neg__(self):
         return Value(-self.data, (self,), "neg", "", (-1.0,))
@@ -157,10 +161,10 @@ class Value:
     # -- backpropagation --------------------------------------------------------------------
 
     def backward(self, gradient=1.0):
-        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that Value).
+        """Add d(self)/d(v) * ``gradient`` to ``v.grad`` for every Value ``v`` this one depends on.
 
-        The root's grad is set to ``gradient`` (1.0: d(self)/d(self)); every other node's
-        grad is *added to*, as in micrograd, so zero the grads between training steps.
+        The root's grad is set to ``gradient`` (1.0: d(self)/d(self)); every other grad is
+        *added to*, as in micrograd, so zero the grads between training steps.
         """
         self.grad = gradient
         for node in topological_order(self, _children_of):
@@ -186,7 +190,8 @@ def _constant(number, op):
     """Wrap a plain number met in an operation as a leaf Value."""
     if isinstance(number, numbers.Real):
         return Value(number)
-    raise TypeError(f"unsupported operand type for {op} with a Value: {type(number).__name__} (expected int, float or Value)")
+    raise TypeError(f"unsupported operand type for {op} with a Value: {type(number).__name__} "
+                    "(expected int, float or Value)")
 
 
 def _power(base, exponent):
