@@ -58,6 +58,7 @@ class Permute(Function):
 class GetItem(Function):
     """``x[index]``: basic indexing gives a view; integer-array and mask indexing copy."""
     backward_name = "IndexBackward0"
+    is_view = True
 
     def forward(self, x, index):
         self.input_shape, self.index = x.shape, index

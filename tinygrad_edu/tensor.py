@@ -1008,6 +1008,11 @@ class Tensor:
         The new node takes over this tensor's place in the graph; tensors computed from the
         old value keep their edges to the old node, as in torch.
         """
+        if self.grad_fn is not None and self.grad_fn.is_view:
+            raise RuntimeError(
+                f"an in-place operation on a view ({self.grad_fn.name()}) of a tensor that requires grad is not "
+                "supported: the tensor it views would not see the change in its gradient. Apply the operation "
+                "out of place, or to a .clone() of the view.")
         old = Tensor._wrap(self._data.copy(), self._device, self._requires_grad)
         old.grad_fn, old._accumulator = self.grad_fn, self._accumulator
         result = compute(old)
