@@ -57,13 +57,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     found = _run(outputs, grads, retain_graph if retain_graph is not None else create_graph, create_graph,
                  capture={edge: None for edge in edges}, accumulate=False)
     results = []
-    for tensor, edge in zip(inputs, edges):
+    for position, (tensor, edge) in enumerate(zip(inputs, edges)):
         result = found.get(edge)
         if result is None and materialize_grads:
             result = tensor.new_zeros(tensor.shape)
         elif result is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
+            raise RuntimeError(f"The differentiated Tensor at index {position} appears to not have been used in the "
+                               "graph. Set allow_unused=True if this is the desired behavior.")
         results.append(result)
     return tuple(results)
 

@@ -88,10 +88,16 @@ def einsum(equation, *operands):
         raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(subscripts) else
                            "einsum(): fewer operands were provided than specified in the equation")
-    for subscript, operand in zip(subscripts, operands):
+    sizes = {}
+    for number, (subscript, operand) in enumerate(zip(subscripts, operands)):
         if len(subscript) != operand.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(subscript)}) does not "
-                               f"match the number of dimensions ({operand.ndim}) for operand 0 and no ellipsis was given")
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(subscript)}) does not match "
+                               f"the number of dimensions ({operand.ndim}) for operand {number} and no ellipsis was given")
+        for letter, size in zip(subscript, operand.shape):
+            seen = sizes.setdefault(letter, size)
+            if size != seen and 1 not in (size, seen):
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {number} which does "
+                                   f"not broadcast with previously seen size {seen}")
     return Einsum.apply(*_promoted(list(operands)), subscripts=tuple(subscripts), output=output)
 
 

@@ -113,6 +113,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    backward_name = "Log1PBackward0"
+
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.log1p(x)
