@@ -72,8 +72,10 @@ class Prod(Function):
 class Amax(Function):
     """max/min over axes; tied extremes share the gradient evenly, as torch's amax does."""
 
-    def forward(self, x, dims, keepdim, smallest=False):
+    def forward(self, x, dims, keepdim, smallest=False, whole=False):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.backward_name = ("MinBackward1" if smallest else "MaxBackward1") if whole else \
+            ("AminBackward0" if smallest else "AmaxBackward0")
         output = (x.min if smallest else x.max)(axis=dims, keepdims=True)
         is_extreme = x == output
         self.save_for_backward((is_extreme / is_extreme.sum(axis=dims, keepdims=True)).astype(x.dtype))
@@ -88,8 +90,9 @@ class MaxAlongDim(Function):
     """Values of ``max(dim)``/``min(dim)``; the gradient goes to the returned index only."""
     backward_name = "MaxBackward0"
 
-    def forward(self, x, dim, keepdim, indices):
+    def forward(self, x, dim, keepdim, indices, smallest=False):
         self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.backward_name = "MinBackward0" if smallest else "MaxBackward0"
         self.save_for_backward(self.xp.expand_dims(indices, dim))
         values = self.xp.take_along_axis(x, self.xp.expand_dims(indices, dim), dim)
         return values if keepdim else values.squeeze(dim)

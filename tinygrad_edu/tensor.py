@@ -628,13 +628,13 @@ class Tensor:
     def _extreme(self, dim, keepdim, smallest):
         if dim is None:
             self._check_not_empty("max" if not smallest else "min")
-            return reduce.Amax.apply(self, dims=self._dims(None), keepdim=False, smallest=smallest)
+            return reduce.Amax.apply(self, dims=self._dims(None), keepdim=False, smallest=smallest, whole=True)
         if isinstance(dim, Tensor):
             return self.minimum(dim) if smallest else self.maximum(dim)
         axis = self._dim(dim)
         indices = (self._data.argmin if smallest else self._data.argmax)(axis=axis) if self.ndim else \
             self._device.xp.zeros((), dtype=numpy.int64)
-        values = reduce.MaxAlongDim.apply(self, dim=axis, keepdim=keepdim, indices=indices)
+        values = reduce.MaxAlongDim.apply(self, dim=axis, keepdim=keepdim, indices=indices, smallest=smallest)
         indices = self._device.xp.expand_dims(indices, axis) if keepdim else indices
         return ValuesIndices(values, self._constant(indices.astype(numpy.int64)))
 
