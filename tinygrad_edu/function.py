@@ -23,6 +23,7 @@ import weakref
 from tinygrad_edu import graph
 
 _OUTPUT = object()
+_NO_GRADS = ((), (False,), (False, False), (False, False, False))
 _anomaly = {"enabled": False, "check_nan": True}
 
 FREED_GRAPH_MESSAGE = (
@@ -81,7 +82,7 @@ class Function(Node):
         node.xp = inputs[0]._device.xp
         needs = tuple([t._requires_grad for t in inputs]) if graph._grad_mode.enabled else ()
         record = True in needs
-        node.needs_input_grad = needs if record else (False,) * len(inputs)
+        node.needs_input_grad = needs if record else _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
         node._saved = ()
         output_array = node.forward(*[t._data for t in inputs], **params)
         output = cls._Tensor._wrap(output_array, node.output_device or inputs[0]._device, record)

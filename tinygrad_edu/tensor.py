@@ -361,7 +361,7 @@ class Tensor:
     def _operand(self, other):
         """``other`` as a tensor: a Python number takes this tensor's dtype when that loses nothing."""
         if isinstance(other, Tensor):
-            if other._device != self._device:
+            if other._device is not self._device and other._device != self._device:
                 _raise_device_mismatch(self._device, other._device)
             return other
         if isinstance(other, (int, float, bool)):
