@@ -79,6 +79,16 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        grad_mode = tinygrad_edu.graph._grad_mode
+        parent_scope = grad_mode.module_scope
+        grad_mode.module_scope = (parent_scope or ()) + ((type(self).__name__, self),)
+        try:
+            return self._call_impl(*args, **kwargs)
+        finally:
+            grad_mode.module_scope = parent_scope
+
+    def _call_impl(self, *args, **kwargs):
+        """Run the forward pre-hooks, ``forward`` and the forward hooks (``draw_graph``'s scope is set)."""
         if self._forward_pre_hooks:
             args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         backward_hooks = None

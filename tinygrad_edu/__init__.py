@@ -45,5 +45,6 @@ for _name in _TENSOR_METHODS_AS_FUNCTIONS:
 del _name
 
 from tinygrad_edu.scalar import Value  # noqa: E402
+from tinygrad_edu.viz import draw_graph  # noqa: E402
 from tinygrad_edu import nn, optim, utils, datasets, transforms  # noqa: E402
 from tinygrad_edu.nn.serialization import save, load  # noqa: E402
