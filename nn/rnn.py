@@ -1,0 +1,485 @@
+"""Recurrent layers, as ``torch.nn.RNN``, ``LSTM`` and ``GRU``, and their one-step cells.
+
+A layer runs one direction of a sequence in two parts:
+
+1. the input projection of every time step for every gate at once: one matmul
+   ``(T*B, input_size) @ W_ih^T`` made before the loop;
+2. a Python loop over time that adds the hidden projection ``h @ W_hh^T`` (all gates in
+   one matmul again) and applies the gate arithmetic of the step.
+
+``F.linear`` does both products: it multiplies by the transposed weight as a view, with
+no transposed copy and no extra graph node per step.
+
+Parameter names, shapes, order and gate order follow torch, so a torch ``state_dict``
+loads as it is: LSTM rows are the (input, forget, cell, output) gates, GRU rows the
+(reset, update, new) gates.
+"""
+import math
+import numbers
+import warnings
+from typing import Callable, NamedTuple
+
+import tinygrad_edu as tg
+from tinygrad_edu.nn.dropout import dropout as _dropout
+from tinygrad_edu.nn.linear import linear
+from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.parameter import Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+# -- one time step of each kind of layer -------------------------------------------------------
+# A step receives ``input_gates`` (x @ W_ih^T plus the biases that could be added before the
+# loop, shape (B, gates)), the state as a tuple ((h,) or (h, c)), and the recurrent weights.
+
+class Recurrent(NamedTuple):
+    """What a time step needs besides its input."""
+
+    weight_hh: tg.Tensor                    # (gates, hidden)
+    hidden_bias: tg.Tensor | None = None    # b_hh when it cannot join the input bias (GRU)
+    weight_hr: tg.Tensor | None = None      # the LSTM projection (proj_size > 0)
+
+
+def tanh_step(input_gates, state, recurrent):
+    (h,) = state
+    return ((input_gates + linear(h, recurrent.weight_hh)).tanh(),)
+
+
+def relu_step(input_gates, state, recurrent):
+    (h,) = state
+    return ((input_gates + linear(h, recurrent.weight_hh)).relu(),)
+
+
+def lstm_step(input_gates, state, recurrent):
+    h, c = state
+    i, f, g, o = (input_gates + linear(h, recurrent.weight_hh)).chunk(4, dim=1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    h = o.sigmoid() * c.tanh()
+    if recurrent.weight_hr is not None:
+        h = linear(h, recurrent.weight_hr)
+    return h, c
+
+
+def gru_step(input_gates, state, recurrent):
+    (h,) = state
+    hidden_gates = linear(h, recurrent.weight_hh, recurrent.hidden_bias)
+    input_r, input_z, input_n = input_gates.chunk(3, dim=1)
+    hidden_r, hidden_z, hidden_n = hidden_gates.chunk(3, dim=1)
+    r = (input_r + hidden_r).sigmoid()
+    z = (input_z + hidden_z).sigmoid()
+    n = (input_n + r * hidden_n).tanh()
+    return (n + z * (h - n),)  # (1 - z) * n + z * h
+
+
+class Mode(NamedTuple):
+    step: Callable
+    gate_count: int
+    # GRU's new gate multiplies (W_hn h + b_hn) by r, so its b_hh must stay inside the step;
+    # the other kinds add b_hh once to the input projection, before the loop.
+    hidden_bias_in_step: bool
+
+
+MODES = {
+    "RNN_TANH": Mode(tanh_step, 1, False),
+    "RNN_RELU": Mode(relu_step, 1, False),
+    "LSTM": Mode(lstm_step, 4, False),
+    "GRU": Mode(gru_step, 3, True),
+}
+
+
+def project_input(input, weight_ih, bias_ih, bias_hh, mode):
+    """``input @ W_ih^T`` plus the biases that can be added before the loop, for every row at once."""
+    if bias_ih is None or mode.hidden_bias_in_step:
+        return linear(input, weight_ih, bias_ih)
+    return linear(input, weight_ih, bias_ih + bias_hh)
+
+
+def recurrent_weights(weight_hh, bias_hh, weight_hr, mode):
+    return Recurrent(weight_hh, bias_hh if mode.hidden_bias_in_step else None, weight_hr)
+
+
+def time_steps(sequence):
+    """[sequence[0], ..., sequence[T-1]], cut by halving."""
+    if sequence.shape[0] == 1:
+        return [sequence[0]]
+    middle = sequence.shape[0] // 2
+    return time_steps(sequence[:middle]) + time_steps(sequence[middle:])
+
+
+def run_direction(input_gates, state, recurrent, mode, reverse):
+    """Run one direction of one layer over time: (outputs (T, B, H), final state tuple)."""
+    length = input_gates.shape[0]
+    gates_per_step = time_steps(input_gates)
+    outputs = [None] * length
+    for t in (range(length - 1, -1, -1) if reverse else range(length)):
+        state = mode.step(gates_per_step[t], state, recurrent)
+        outputs[t] = state[0]
+    return tg.stack(outputs), state
+
+
+# -- multi-layer recurrent layers ----------------------------------------------------------------
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters per layer and direction, and the forward pass."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        _check_layer_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size)
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        self._all_weights = []
+        gate_size = MODES[mode].gate_count * hidden_size
+        output_size = proj_size if proj_size > 0 else hidden_size
+        num_directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input_size = input_size if layer == 0 else output_size * num_directions
+            shapes = {"weight_ih": (gate_size, layer_input_size), "weight_hh": (gate_size, output_size)}
+            if bias:
+                shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+            if proj_size > 0:
+                shapes["weight_hr"] = (proj_size, hidden_size)
+            for direction in range(num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                for name, shape in shapes.items():
+                    setattr(self, name + suffix, Parameter(tg.empty(*shape, dtype=dtype, device=device)))
+                self._all_weights.append([name + suffix for name in shapes])
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with tg.no_grad():
+            for weight in self.parameters():
+                weight.uniform_(-bound, bound)
+
+    def flatten_parameters(self):
+        """Kept for torch compatibility: cuDNN's weight packing, nothing to do here."""
+
+    @property
+    def all_weights(self):
+        """The parameters grouped per layer and direction, as torch's ``all_weights``."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def extra_repr(self):
+        parts = [f"{self.input_size}, {self.hidden_size}"]
+        for name, default in (("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False),
+                              ("dropout", 0.0), ("bidirectional", False)):
+            if getattr(self, name) != default:
+                parts.append(f"{name}={getattr(self, name)}")
+        return ", ".join(parts)
+
+    def forward(self, input, hx=None):
+        """Run the whole sequence; return ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``).
+
+        ``input`` is (T, B, input_size), (B, T, input_size) with ``batch_first=True``, or
+        (T, input_size) unbatched. ``output`` holds the last layer's h for every step,
+        both directions concatenated: (T, B, D * H). ``h_n`` is (num_layers * D, B, H).
+        """
+        is_batched = self._check_input(input)
+        if not is_batched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        states = self._initial_states(input, hx, is_batched)
+        output, final_states = self._run_layers(input, states)
+        if not is_batched:
+            output = output.squeeze(1)
+            final_states = tuple(state.squeeze(1) for state in final_states)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, final_states[0] if len(final_states) == 1 else final_states
+
+    def _run_layers(self, input, states):
+        """input (T, B, I) and states ((L*D, B, H), ...) -> output (T, B, D*H), final states."""
+        mode = MODES[self.mode]
+        num_directions = 2 if self.bidirectional else 1
+        layer_input, final_states = input, []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                layer_input = _dropout(layer_input, self.dropout, True)
+            outputs = []
+            for direction in range(num_directions):
+                index = layer * num_directions + direction
+                weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = self._weights_of(index)
+                input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh, mode)
+                recurrent = recurrent_weights(weight_hh, bias_hh, weight_hr, mode)
+                initial = tuple(state[index] for state in states)
+                output, final = run_direction(input_gates, initial, recurrent, mode, reverse=direction == 1)
+                outputs.append(output)
+                final_states.append(final)
+            layer_input = outputs[0] if num_directions == 1 else tg.cat(outputs, dim=2)
+        return layer_input, tuple(tg.stack(parts) for parts in zip(*final_states))
+
+    def _weights_of(self, index):
+        """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of one layer and direction, None where absent."""
+        names = self._all_weights[index]
+        suffix = names[0][len("weight_ih"):]
+        return tuple(getattr(self, base + suffix) if base + suffix in names else None
+                     for base in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"))
+
+    def _check_input(self, input):
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead")
+        weight_dtype = self.weight_ih_l0.dtype
+        if input.dtype != weight_dtype:
+            raise ValueError(
+                f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight_dtype}). "
+                f"Convert input: input.to({weight_dtype}), or convert model: model.to({input.dtype})")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError("input.size(-1) must be equal to input_size. "
+                               f"Expected {self.input_size}, got {input.shape[-1]}")
+        return input.dim() == 3
+
+    def _state_sizes(self):
+        return (self.hidden_size,)
+
+    def _initial_states(self, input, hx, is_batched):
+        """The initial states as a tuple of (L*D, B, size) tensors: zeros when ``hx`` is None."""
+        num_states = self.num_layers * (2 if self.bidirectional else 1)
+        batch = input.shape[1]
+        if hx is None:
+            return tuple(tg.zeros(num_states, batch, size, dtype=input.dtype, device=input.device)
+                         for size in self._state_sizes())
+        states = tuple(hx) if self.mode == "LSTM" else (hx,)
+        self._check_state_dims(states, is_batched)
+        if not is_batched:
+            states = tuple(state.unsqueeze(1) for state in states)
+        for position, (state, size) in enumerate(zip(states, self._state_sizes())):
+            expected = (num_states, batch, size)
+            if tuple(state.shape) != expected:
+                name = "hidden" if len(states) == 1 else f"hidden[{position}]"
+                raise RuntimeError(f"Expected {name} size {expected}, got {list(state.shape)}")
+        return states
+
+    def _check_state_dims(self, states, is_batched):
+        wanted = 3 if is_batched else 2
+        if any(state.dim() != wanted for state in states):
+            kind = "batched 3-D" if is_batched else "unbatched 2-D"
+            if len(states) == 1:
+                got = f"{states[0].dim()}-D tensor"
+                raise RuntimeError(f"For {kind} input, hx should also be {wanted}-D but got {got}")
+            got = ", ".join(f"{state.dim()}-D" for state in states)
+            raise RuntimeError(f"For {kind} input, hx and cx should also be {wanted}-D but got ({got}) tensors")
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)`` (or relu), stacked in layers.
+
+    >>> rnn = RNN(10, 20, num_layers=2)
+    >>> output, h_n = rnn(tinygrad_edu.randn(5, 3, 10))   # (T, B, input_size)
+    >>> output.shape, h_n.shape
+    ((5, 3, 20), (2, 3, 20))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, stacked in layers; returns ``(output, (h_n, c_n))``.
+
+    Per step, with the (input, forget, cell, output) gates of torch::
+
+        i, f, g, o = split(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)
+        c_t = sigmoid(f) * c_(t-1) + sigmoid(i) * tanh(g)
+        h_t = sigmoid(o) * tanh(c_t)            (then h_t W_hr^T when proj_size > 0)
+
+    >>> lstm = LSTM(28, 128, num_layers=2, batch_first=True)
+    >>> output, (h_n, c_n) = lstm(tinygrad_edu.randn(4, 7, 28))   # (B, T, input_size)
+    >>> output.shape, h_n.shape, c_n.shape
+    ((4, 7, 128), (2, 4, 128), (2, 4, 128))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device=device, dtype=dtype)
+
+    def _state_sizes(self):
+        return (self.proj_size if self.proj_size > 0 else self.hidden_size, self.hidden_size)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, stacked in layers; returns ``(output, h_n)``.
+
+    Per step, with the (reset, update, new) gates of torch::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+        h' = (1 - z) * n + z * h
+
+    >>> gru = GRU(10, 20)
+    >>> output, h_n = gru(tinygrad_edu.randn(5, 10))   # unbatched (T, input_size)
+    >>> output.shape, h_n.shape
+    ((5, 20), (1, 20))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
+
+
+def _check_layer_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):
+    if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ValueError("dropout should be a number in range [0, 1] representing the probability of "
+                         "an element being zeroed")
+    if dropout > 0 and num_layers == 1:
+        warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                      f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                      stacklevel=3)
+    for name, value, kind in (("bias", bias, bool), ("batch_first", batch_first, bool),
+                              ("input_size", input_size, int), ("hidden_size", hidden_size, int)):
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
+    if input_size <= 0:
+        raise ValueError("input_size must be greater than zero")
+    if hidden_size <= 0:
+        raise ValueError("hidden_size must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+
+
+# -- cells: one time step as a module ------------------------------------------------------------
+
+class RNNCellBase(Module):
+    """What the cells share: ``weight_ih``, ``weight_hh`` and optional ``bias_ih``, ``bias_hh``."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gate_size = num_chunks * hidden_size
+        self.weight_ih = Parameter(tg.empty(gate_size, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(tg.empty(gate_size, hidden_size, dtype=dtype, device=device))
+        if bias:
+            self.bias_ih = Parameter(tg.empty(gate_size, dtype=dtype, device=device))
+            self.bias_hh = Parameter(tg.empty(gate_size, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with tg.no_grad():
+            for weight in self.parameters():
+                weight.uniform_(-bound, bound)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def _step(self, mode, input, state):
+        """One step on a batched input (B, input_size) and state tuple."""
+        input_gates = project_input(input, self.weight_ih, self.bias_ih, self.bias_hh, mode)
+        return mode.step(input_gates, state, recurrent_weights(self.weight_hh, self.bias_hh, None, mode))
+
+    def _check_dims(self, input, hx, hx_name="hidden"):
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        if hx is not None and hx.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected {hx_name} to be 1D or 2D, got {hx.dim()}D instead")
+        return input.dim() == 2
+
+    def _zeros(self, input):
+        return tg.zeros(input.shape[0], self.hidden_size, dtype=input.dtype, device=input.device)
+
+
+class RNNCell(RNNCellBase):
+    """One Elman RNN step: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu).
+
+    >>> cell = RNNCell(10, 20)
+    >>> h = cell(tinygrad_edu.randn(3, 10))          # h starts at zeros
+    >>> h = cell(tinygrad_edu.randn(3, 10), h)
+    >>> h.shape
+    (3, 20)
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        is_batched = self._check_dims(input, hx)
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        if not is_batched:
+            input = input.unsqueeze(0)
+        hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
+        (h,) = self._step(MODES["RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"], input, (hx,))
+        return h if is_batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: ``(h', c') = cell(x, (h, c))``, gates in torch's (i, f, g, o) order.
+
+    >>> cell = LSTMCell(10, 20)
+    >>> h, c = cell(tinygrad_edu.randn(3, 10))       # (h, c) start at zeros
+    >>> h, c = cell(tinygrad_edu.randn(3, 10), (h, c))
+    >>> h.shape, c.shape
+    ((3, 20), (3, 20))
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        is_batched = self._check_dims(input, None)
+        for position, state in enumerate(hx or ()):
+            if state.dim() not in (1, 2):
+                raise ValueError(f"LSTMCell: Expected hx[{position}] to be 1D or 2D, got {state.dim()}D instead")
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = (self._zeros(input), self._zeros(input))
+        elif not is_batched:
+            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        h, c = self._step(MODES["LSTM"], input, tuple(hx))
+        return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step: ``h' = (1 - z) * n + z * h``, gates in torch's (r, z, n) order.
+
+    >>> cell = GRUCell(10, 20)
+    >>> h = cell(tinygrad_edu.randn(10))             # unbatched: (input_size,) -> (hidden_size,)
+    >>> h.shape
+    (20,)
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        is_batched = self._check_dims(input, hx)
+        if not is_batched:
+            input = input.unsqueeze(0)
+        hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
+        (h,) = self._step(MODES["GRU"], input, (hx,))
+        return h if is_batched else h.squeeze(0)
