@@ -27,7 +27,7 @@ class MultiheadAttention(Module):
     >>> x = tinygrad_edu.randn(2, 5, 16)                          # (N, L, E)
     >>> out, weights = mha(x, x, x)
     >>> out.shape, weights.shape
-    ((2, 5, 16), (2, 5, 5))
+    (tinygrad_edu.Size([2, 5, 16]), tinygrad_edu.Size([2, 5, 5]))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
@@ -114,7 +114,7 @@ class MultiheadAttention(Module):
         output, weights = attention(q, k, v, mask, self.dropout if self.training else 0.0)
         output = output.transpose(1, 2).reshape(batch, target_length, self.embed_dim)  # (N, L, E)
         output = self.out_proj(output)
-        output = output.squeeze(0) if not is_batched else output if self.batch_first else output.transpose(0, 1)
+        output = self._from_batch_major(output, is_batched)
         if not need_weights:
             return output, None
         if average_attn_weights:
@@ -145,6 +145,12 @@ class MultiheadAttention(Module):
         """(N, L, E) from (L, E) unbatched, or from (L, N, E) unless batch_first."""
         if not is_batched:
             return x.unsqueeze(0)
+        return x if self.batch_first else x.transpose(0, 1)
+
+    def _from_batch_major(self, x, is_batched):
+        """Back to the caller's layout: the inverse of ``_batch_major``."""
+        if not is_batched:
+            return x.squeeze(0)
         return x if self.batch_first else x.transpose(0, 1)
 
     def _split_heads(self, x):

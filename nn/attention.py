@@ -20,7 +20,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     >>> q = k = v = tinygrad_edu.randn(2, 4, 5, 8)      # (B, heads, T, head_dim)
     >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
-    (2, 4, 5, 8)
+    tinygrad_edu.Size([2, 4, 5, 8])
     """
     output, _ = attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
     return output

@@ -187,7 +187,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    gaussian = tinygrad_edu.randn(max(rows, cols), min(rows, cols), dtype=tinygrad_edu.float64, generator=generator)
+    gaussian = tinygrad_edu.randn(max(rows, cols), min(rows, cols), dtype=tinygrad_edu.float64, generator=generator,
+                                  device="cpu")      # a small QR, done on the host whatever the tensor's device
     q, r = numpy.linalg.qr(gaussian.numpy())       # q: (max, min) with orthonormal columns
     q = q * numpy.sign(numpy.diagonal(r))
     if rows < cols:

@@ -162,10 +162,20 @@ class Optimizer:
         for group in self.param_groups:
             params = [param for param in group["params"] if param.grad is not None]
             if params:
+                self._state_follows_params(params)
                 self._update_group(group, params)
                 for param in params:
                     param._version_counter[0] += 1
         return loss
+
+    def _state_follows_params(self, params):
+        """Move each parameter's state to the parameter's device (after ``model.to("cuda")``, say)."""
+        for param in params:
+            state = self.state.get(param)
+            if state:
+                for name, value in state.items():
+                    if isinstance(value, Tensor) and value._device is not param._device and name not in HOST_STATE:
+                        state[name] = value.to(param._device)
 
     def _update_group(self, group, params):
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
@@ -227,15 +237,19 @@ class Optimizer:
 
 
 def _cast_state(param, name, value):
-    """A copy of one saved state entry, on the parameter's dtype (except the step counter)."""
+    """A copy of one saved state entry, on the parameter's device and dtype (counters stay on the CPU)."""
     if not isinstance(value, Tensor):
         return deepcopy(value)
+    if name not in HOST_STATE:
+        value = value.to(param.device)
     if name != "step" and param.dtype.is_floating_point:
         value = value.to(param.dtype)
     return value.detach().clone()
 
 
 # --- array helpers: in-place updates of PyTorch's fused ops, on raw NumPy/CuPy arrays ---
+
+HOST_STATE = {"step", "mu_product"}  # scalar counters that stay on the CPU (as PyTorch keeps ``step``)
 
 
 def _step_counter():

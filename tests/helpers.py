@@ -44,8 +44,8 @@ def dtype_name(dtype):
 
 
 def to_numpy(tensor):
-    """A NumPy copy of either framework's tensor (detached)."""
-    return np.array(tensor.detach().numpy())
+    """A NumPy copy of either framework's tensor (detached, from any device)."""
+    return np.array(tensor.detach().cpu().numpy())
 
 
 def random_array(shape, dtype="float64", rng=None, positive=False):
@@ -123,6 +123,7 @@ def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False
     assert len(ours_outputs) == len(torch_outputs), "number of outputs differs from torch"
     for index, (ours, theirs) in enumerate(zip(ours_outputs, torch_outputs)):
         assert isinstance(ours, tg.Tensor), f"output {index} is {type(ours).__name__}, not a Tensor"
+        assert not ours_inputs or ours.device == ours_inputs[0].device, f"output {index} is on {ours.device}"
         assert_close(ours, theirs, rtol, atol, what=f"output {index}")
         assert ours.requires_grad == theirs.requires_grad, f"output {index}: requires_grad differs from torch"
     if grad and any(t.requires_grad for t in torch_outputs):
@@ -132,6 +133,7 @@ def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False
                 assert ours.grad is None, f"input {index}: torch has no grad, ours has one"
             else:
                 assert ours.grad is not None, f"input {index}: no grad (torch has one)"
+                assert ours.grad.device == ours.device, f"grad of input {index} is on {ours.grad.device}"
                 assert_close(ours.grad, theirs.grad, rtol, atol, what=f"grad of input {index}")
     return ours_inputs, torch_inputs
 

@@ -311,6 +311,7 @@ def test_constructor_errors(make, error, match):
     (lambda m: m(tg.randn(2, 3, 4, 3)), ValueError, "Expected input to be 2D or 3D, got 4D"),
     (lambda m: m(tg.randn(5, 2, 7)), RuntimeError, "input.size\\(-1\\) must be equal to input_size. Expected 3, got 7"),
     (lambda m: m(tg.randn(5, 2, 3).double()), ValueError, "does not match weight dtype"),
+    (lambda m: m(tg.randn(0, 2, 3)), RuntimeError, "Expected sequence length to be larger than 0 in RNN"),
     (lambda m: m(tg.randn(5, 2, 3), (tg.zeros(1, 2, 4), tg.zeros(1, 4))), RuntimeError,
      "hx and cx should also be 3-D but got \\(3-D, 2-D\\) tensors"),
     (lambda m: m(tg.randn(5, 2, 3), (tg.zeros(1, 3, 4), tg.zeros(1, 2, 4))), RuntimeError,

@@ -15,7 +15,7 @@ from tinygrad_edu.random import Generator, manual_seed, seed, initial_seed, get_
 from tinygrad_edu.tensor import Tensor, Size, where, broadcast_shapes
 from tinygrad_edu.creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                                    empty_like, full_like, arange, linspace, eye, rand, randn, rand_like, randn_like,
-                                   randint, randint_like, randperm, normal, bernoulli, multinomial)
+                                   randint, randint_like, randperm, normal, bernoulli, multinomial, from_dlpack)
 from tinygrad_edu.functions import (cat, concat, concatenate, stack, hstack, vstack, pad, einsum, numel, is_tensor,
                                     broadcast_tensors)
 from tinygrad_edu import autograd, cuda

@@ -285,8 +285,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outputs = _outputs_of(func, inputs)
     if grad_outputs is None:
         rng = numpy.random.default_rng(0)
-        grad_outputs = tuple(Tensor._wrap(rng.standard_normal(o.shape).astype(o._data.dtype), o.device)
-                             .requires_grad_() for o in outputs)
+        grad_outputs = tuple(o.new_tensor(rng.standard_normal(o.shape)).requires_grad_() for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     differentiable = [x for _, x in _differentiable_inputs(inputs)]
     count = len(inputs)

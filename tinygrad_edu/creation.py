@@ -4,7 +4,8 @@ import math
 import numpy
 
 from tinygrad_edu import dtypes
-from tinygrad_edu.device import Device, device_of_array, get_default_device
+from tinygrad_edu.device import CPU, Device, device_of_array, get_default_device
+from tinygrad_edu.device_ops import move_array
 from tinygrad_edu.random import numpy_generator
 from tinygrad_edu.tensor import Tensor, _unpack_shape
 
@@ -25,6 +26,9 @@ def array_from_data(data, dtype, device):
     if isinstance(data, Tensor):
         array = data._data if data.device == device else data.to(device)._data
         return array.astype(dtype.numpy) if dtype is not None else array.copy()
+    if _is_gpu_array(data):
+        array = move_array(data, device)  # always a copy
+        return array if dtype is None else array.astype(dtype.numpy, copy=False)
     if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in _flatten(data)):
         data = _nested_tensors_to_lists(data)
     host = numpy.array(data)
@@ -33,7 +37,11 @@ def array_from_data(data, dtype, device):
     if host.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     host = host.astype(dtype.numpy, copy=False)
-    return host if device.type == "cpu" else device.xp.asarray(host)
+    return move_array(host, device)
+
+
+def _is_gpu_array(data):
+    return hasattr(data, "__cuda_array_interface__")
 
 
 def _flatten(data):
@@ -55,7 +63,7 @@ def _nested_tensors_to_lists(data):
 
 
 def _inferred_dtype(data, host):
-    if isinstance(data, (numpy.ndarray, numpy.generic)) or hasattr(data, "__cuda_array_interface__"):
+    if isinstance(data, (numpy.ndarray, numpy.generic)):
         return dtypes.from_numpy_dtype(host.dtype)
     if host.dtype.kind == "f":
         return dtypes.get_default_dtype()
@@ -78,10 +86,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     tensor([[1., 2.],
             [3., 4.]], requires_grad=True)
     """
-    target = resolve_device(device if device is not None or not isinstance(data, Tensor) else data.device)
+    if device is None and (isinstance(data, Tensor) or _is_gpu_array(data)):
+        target = data.device if isinstance(data, Tensor) else device_of_array(data)
+    else:
+        target = resolve_device(device)
     array = array_from_data(data, dtypes.as_dtype(dtype), target)
-    if device is None and hasattr(data, "__cuda_array_interface__"):
-        target = device_of_array(array)
     return _finish(array.copy() if not isinstance(data, Tensor) and array is data else array, target, requires_grad)
 
 
@@ -104,13 +113,43 @@ def from_numpy(array):
     return Tensor._wrap(array, Device("cpu"))
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any array that speaks DLPack: NumPy, PyTorch, CuPy, JAX...
+
+    Changes through either side show in the other (no copy is made).
+
+    >>> array = numpy.zeros(3)
+    >>> t = from_dlpack(array)
+    >>> t[0] = 1.0      # array is now [1., 0., 0.]
+    """
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack_device__"):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__ (a NumPy, PyTorch or "
+                        f"CuPy array), not {type(ext_tensor).__name__}")
+    kind, index = ext_tensor.__dlpack_device__()
+    if kind == DLPACK_CPU:
+        target = CPU
+    elif kind == DLPACK_CUDA:
+        target = Device("cuda", int(index))
+    else:
+        raise RuntimeError(f"from_dlpack: unsupported DLPack device type {kind} (only CPU and CUDA memory)")
+    array = target.xp.from_dlpack(ext_tensor)
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor._wrap(array, target)
+
+
+DLPACK_CPU, DLPACK_CUDA = 1, 2
+
+
 def _filled(size, value, dtype, device, requires_grad, default_dtype=None):
     dtype = dtypes.as_dtype(dtype) or default_dtype or dtypes.get_default_dtype()
     target = resolve_device(device)
     shape = _unpack_shape(size)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: [{', '.join(map(str, shape))}]")
-    return _finish(target.xp.full(shape, value, dtype=dtype.numpy), target, requires_grad)
+    with target.selected():
+        return _finish(target.xp.full(shape, value, dtype=dtype.numpy), target, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -167,7 +206,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dtype = dtypes.as_dtype(dtype) or (dtypes.get_default_dtype() if is_float else dtypes.int64)
     count = max(0, math.ceil((end - start) / step))
     target = resolve_device(device)
-    array = (target.xp.arange(count, dtype=numpy.float64) * step + start).astype(dtype.numpy)
+    with target.selected():
+        array = (target.xp.arange(count, dtype=numpy.float64) * step + start).astype(dtype.numpy)
     return _finish(array, target, requires_grad)
 
 
@@ -175,14 +215,16 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
     target = resolve_device(device)
-    return _finish(target.xp.linspace(start, end, steps).astype(dtype.numpy), target, requires_grad)
+    with target.selected():
+        return _finish(target.xp.linspace(start, end, steps).astype(dtype.numpy), target, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n x m)."""
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
     target = resolve_device(device)
-    return _finish(target.xp.eye(n, m, dtype=dtype.numpy), target, requires_grad)
+    with target.selected():
+        return _finish(target.xp.eye(n, m, dtype=dtype.numpy), target, requires_grad)
 
 
 def random_array(kind, shape, dtype, device, generator, a=0.0, b=1.0):
@@ -193,7 +235,7 @@ def random_array(kind, shape, dtype, device, generator, a=0.0, b=1.0):
     else:
         host = rng.standard_normal(tuple(shape), dtype=numpy.float64) * b + a
     host = host.astype(dtype.numpy, copy=False)
-    return host if device.type == "cpu" else device.xp.asarray(host)
+    return move_array(host, device)
 
 
 def _random(kind, size, dtype, device, requires_grad, generator):
@@ -231,7 +273,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
     target = resolve_device(device)
     host = numpy_generator(generator).integers(low, high, size=tuple(size)).astype(dtype.numpy)
-    return _finish(host if target.type == "cpu" else target.xp.asarray(host), target, requires_grad)
+    return _finish(move_array(host, target), target, requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None):
@@ -243,7 +285,7 @@ def randperm(n, *, generator=None, dtype=None, device=None):
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
     target = resolve_device(device)
     host = numpy_generator(generator).permutation(n).astype(dtype.numpy)
-    return _finish(host if target.type == "cpu" else target.xp.asarray(host), target, False)
+    return _finish(move_array(host, target), target, False)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -269,4 +311,4 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     rows = input.detach().numpy(force=True).reshape(-1, input.shape[-1]).astype(numpy.float64)
     picks = [rng.choice(rows.shape[1], num_samples, replace=replacement, p=row / row.sum()) for row in rows]
     result = numpy.asarray(picks, dtype=numpy.int64).reshape(*input.shape[:-1], num_samples)
-    return Tensor._wrap(result if input.device.type == "cpu" else input.device.xp.asarray(result), input.device)
+    return Tensor._wrap(move_array(result, input.device), input.device)

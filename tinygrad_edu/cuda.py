@@ -1,13 +1,8 @@
-"""``tinygrad_edu.cuda``: is a GPU usable, how many, and waiting for it (as ``torch.cuda``)."""
-from tinygrad_edu import device as _device
+"""``tinygrad_edu.cuda``: is a GPU usable, how many, and waiting for it (as ``torch.cuda``).
 
-
-def _cupy():
-    try:
-        import cupy
-    except ImportError:
-        return None
-    return cupy
+>>> device = "cuda" if tinygrad_edu.cuda.is_available() else "cpu"
+"""
+from tinygrad_edu.device import Device, cuda_device_count, installed_cupy
 
 
 def is_available():
@@ -17,17 +12,53 @@ def is_available():
 
 def device_count():
     """The number of CUDA GPUs CuPy sees (0 without CuPy)."""
-    cupy = _cupy()
-    return 0 if cupy is None else _device._cuda_device_count(cupy)
+    cupy = installed_cupy()
+    return 0 if cupy is None else cuda_device_count(cupy)
 
 
 def synchronize(device=None):
-    """Wait until every queued GPU kernel has finished (does nothing without a GPU)."""
-    cupy = _cupy()
-    if cupy is not None and device_count():
-        cupy.cuda.runtime.deviceSynchronize()
+    """Wait until every queued GPU kernel has finished (does nothing without a GPU).
+
+    GPU kernels run asynchronously: time a GPU computation with ``synchronize()`` before
+    reading the clock, as with ``torch.cuda.synchronize()``.
+    """
+    if is_available():
+        _cuda_device(device).synchronize()
 
 
 def current_device():
-    cupy = _cupy()
+    """The index of the GPU that operations run on (0 without a GPU)."""
+    cupy = installed_cupy()
     return cupy.cuda.runtime.getDevice() if cupy is not None and device_count() else 0
+
+
+def set_device(device):
+    """Make ``device`` (an index or ``"cuda:1"``) the GPU that operations run on."""
+    target = _cuda_device(device)
+    target.xp.cuda.Device(target.index).use()
+
+
+class device:
+    """Run the code inside on one GPU: ``with tinygrad_edu.cuda.device(1): ...`` (as ``torch.cuda.device``).
+
+    CuPy computes on its current GPU; tensors on ``cuda:1`` are computed on inside this.
+    """
+
+    def __init__(self, device):
+        self.target = _cuda_device(device)
+
+    def __enter__(self):
+        self.context = self.target.selected()
+        self.context.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.context.__exit__(*exc_info)
+
+
+def _cuda_device(device):
+    if device is None:
+        return Device("cuda", current_device())
+    if isinstance(device, int):
+        return Device("cuda", device)
+    return Device(device)

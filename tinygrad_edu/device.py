@@ -2,9 +2,12 @@
 
 A CPU tensor holds a NumPy array; a CUDA tensor holds a CuPy array. Every op asks
 its inputs' device for the array module (``device.xp``) instead of importing NumPy
-or CuPy itself, so one implementation serves both. This is the only file that
-imports CuPy.
+or CuPy itself, so one implementation serves both. The few things NumPy and CuPy
+spell differently (``numpy.add.at`` is ``cupyx.scatter_add``) are methods of
+``Device``. This is the only file that imports CuPy.
 """
+import contextlib
+
 import numpy
 
 GPU_INSTALL_HINT = 'pip install "tinygrad-edu[gpu]"'
@@ -13,8 +16,12 @@ GPU_INSTALL_HINT = 'pip install "tinygrad-edu[gpu]"'
 class Device:
     """A device such as ``device("cpu")`` or ``device("cuda:0")``.
 
+    Naming a CUDA device needs nothing; putting a tensor there needs CuPy and a GPU.
+
     >>> device("cuda:1").index
     1
+    >>> device("cpu").xp            # the array module its tensors compute with
+    <module 'numpy' ...>
     """
 
     __slots__ = ("type", "index", "xp")
@@ -24,12 +31,44 @@ class Device:
         if isinstance(spec, Device):
             return spec
         key = _parse(spec, index)
-        if key not in cls._cache:
+        self = cls._cache.get(key)
+        if self is None:
             self = super().__new__(cls)
             self.type, self.index = key
-            self.xp = numpy if self.type == "cpu" else _cupy_module(self.index)
+            if self.type == "cpu":
+                self.xp = numpy
             cls._cache[key] = self
-        return cls._cache[key]
+        return self
+
+    def __getattr__(self, name):
+        # Reached only while a CUDA device's array module is not loaded yet: load CuPy now.
+        if name != "xp":
+            raise AttributeError(f"'device' object has no attribute '{name}'")
+        self.xp = _cupy_module(self.index)
+        return self.xp
+
+    def scatter_add(self, array, index, values):
+        """``array[index] += values`` in place, where every repeat of a position in ``index`` adds.
+
+        NumPy's ``add.at``; CuPy has no ``ufunc.at`` everywhere, so it is ``cupyx.scatter_add``.
+        """
+        if self.type == "cpu":
+            numpy.add.at(array, index, values)
+        else:
+            _import_cupyx().scatter_add(array, index, values)
+
+    def selected(self):
+        """A context in which CuPy allocates and computes on this GPU (does nothing for the CPU).
+
+        CuPy works on one current GPU: arrays for ``cuda:1`` are made inside ``cuda:1``'s context.
+        """
+        return contextlib.nullcontext() if self.type == "cpu" else self.xp.cuda.Device(self.index)
+
+    def synchronize(self):
+        """Wait until every kernel queued on this device has finished (nothing to wait for on the CPU)."""
+        if self.type == "cuda":
+            with self.selected():
+                self.xp.cuda.runtime.deviceSynchronize()
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -66,19 +105,43 @@ def _parse(spec, index):
     return kind, index
 
 
-def _cupy_module(index):
-    try:
-        import cupy
-    except ImportError as error:
-        raise RuntimeError(f"CUDA needs CuPy, which is not installed: {GPU_INSTALL_HINT}") from error
-    if index >= _cuda_device_count(cupy):
-        raise RuntimeError(
-            f"CUDA device {index} is not available (CuPy sees {_cuda_device_count(cupy)} GPU(s)); "
-            "run on 'cpu' or on a machine with an NVIDIA GPU")
+def _import_cupy():
+    """The ``cupy`` module (raises ImportError without it)."""
+    import cupy
     return cupy
 
 
-def _cuda_device_count(cupy):
+def _import_cupyx():
+    """The ``cupyx`` module: CuPy's functions that NumPy has no counterpart for."""
+    import cupyx
+    return cupyx
+
+
+def installed_cupy():
+    """The ``cupy`` module, or None when it is not installed."""
+    try:
+        return _import_cupy()
+    except ImportError:
+        return None
+
+
+def _cupy_module(index):
+    cupy = installed_cupy()
+    if cupy is None:
+        raise RuntimeError(f"CUDA needs CuPy, which is not installed: {GPU_INSTALL_HINT}")
+    count = cuda_device_count(cupy)
+    if count == 0:
+        raise RuntimeError("No CUDA GPUs are available: CuPy is installed but sees no GPU (check the NVIDIA driver "
+                           f"with nvidia-smi, and that CuPy's CUDA version matches it; {GPU_INSTALL_HINT} "
+                           "installs CuPy for CUDA 12)")
+    if index >= count:
+        raise RuntimeError(f"CUDA error: invalid device ordinal: cuda:{index} was asked for, but CuPy sees "
+                           f"{count} GPU(s) (cuda:0 to cuda:{count - 1})")
+    return cupy
+
+
+def cuda_device_count(cupy):
+    """How many GPUs ``cupy`` sees (0 when the driver or the runtime is missing)."""
     try:
         return cupy.cuda.runtime.getDeviceCount()
     except Exception:
@@ -95,7 +158,12 @@ def get_default_device():
 
 
 def set_default_device(spec):
-    """Make factories (``zeros``, ``randn``, ``tensor``...) create tensors on ``spec``."""
+    """Make factories (``zeros``, ``randn``, ``tensor``...) create tensors on ``spec``.
+
+    >>> set_default_device("cuda")
+    >>> zeros(2).device
+    device(type='cuda', index=0)
+    """
     global _default_device
     _default_device = CPU if spec is None else Device(spec)
 

@@ -7,16 +7,16 @@ class ToDevice(Function):
     backward_name = "ToCopyBackward0"
 
     def forward(self, x, device):
-        from tinygrad_edu.device import device_of_array
-        self.source, self.output_device = device_of_array(x), device
-        return _move(x, device)
+        self.output_device = device
+        return move_array(x, device)
 
     def backward(self, grad_output):
-        return grad_output.to(self.source)
+        return grad_output.to(self.device)
 
 
-def _move(array, device):
+def move_array(array, device):
+    """``array`` (NumPy or CuPy) copied to ``device``; a NumPy array asked for on the CPU comes back as it is."""
     if device.type == "cpu":
         return array.get() if hasattr(array, "get") else array
-    with device.xp.cuda.Device(device.index):
-        return device.xp.asarray(array)
+    with device.selected():
+        return device.xp.array(array)

@@ -57,7 +57,7 @@ class Function(Node):
     """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
     call it with ``MyOp.apply(*tensors, **params)``."""
 
-    __slots__ = ("needs_input_grad", "xp", "_saved", "_output", "output_info", "module_scope")
+    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "_output", "output_info", "module_scope")
     _Tensor = None  # set by tensor.py, which imports this module
     output_device = None
     is_view = False
@@ -79,7 +79,11 @@ class Function(Node):
     def apply(cls, *inputs, **params):
         """Run the op on tensors and, when any input requires grad, record it in the graph."""
         node = object.__new__(cls)
-        node.xp = inputs[0]._device.xp
+        device = node.device = inputs[0]._device
+        for tensor in inputs:
+            if tensor._device is not device:
+                _raise_device_mismatch(device, tensor._device)
+        node.xp = device.xp
         needs = tuple([t._requires_grad for t in inputs]) if graph._grad_mode.enabled else ()
         record = True in needs
         node.needs_input_grad = needs if record else _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
@@ -158,6 +162,11 @@ class Function(Node):
         self._output = None
 
 
+def _raise_device_mismatch(first, second):
+    raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
+                       f"{first} and {second}!")
+
+
 def _type_name(item):
     dtype = getattr(item, "dtype", None)
     name = getattr(dtype, "name", str(dtype))
@@ -195,7 +204,7 @@ class AccumulateGrad(Node):
 
 def _needs_copy(grad, shared):
     array = grad._data
-    return id(grad) in shared or array.base is not None or not array.flags.writeable
+    return id(grad) in shared or array.base is not None or not getattr(array.flags, "writeable", True)
 
 
 def weak(tensor):

@@ -78,7 +78,7 @@ class IndexAdd(Function):
         if is_basic_index(index):
             output[index] = values
         else:
-            self.xp.add.at(output, index, values)
+            self.device.scatter_add(output, index, values)
         return output
 
     def backward(self, grad_output):

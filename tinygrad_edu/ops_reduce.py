@@ -111,14 +111,22 @@ class ScatterAdd(Function):
         self.dim = dim
         self.save_for_backward(index)
         output = self.xp.zeros(shape, dtype=values.dtype)
-        positions = list(self.xp.indices(index.shape, sparse=True))
-        positions[dim] = index
-        self.xp.add.at(output, tuple(positions), values)
+        self.device.scatter_add(output, _positions_along(self.xp, index, dim), values)
         return output
 
     def backward(self, grad_output):
         index, = self.saved_tensors
         return grad_output.gather(self.dim, index), None
+
+
+def _positions_along(xp, index, dim):
+    """The full index of ``take_along_axis(x, index, dim)``: ``index`` along ``dim``, aranges elsewhere."""
+    positions = []
+    for axis, size in enumerate(index.shape):
+        shape = [1] * index.ndim
+        shape[axis] = size
+        positions.append(index if axis == dim else xp.arange(size).reshape(shape))
+    return tuple(positions)
 
 
 class Gather(Function):

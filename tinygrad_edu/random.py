@@ -1,4 +1,9 @@
-"""Random numbers: one seeded default generator that ``rand``, ``randn`` and ``nn.init`` draw from."""
+"""Random numbers: one seeded default generator that ``rand``, ``randn`` and ``nn.init`` draw from.
+
+Numbers are always drawn on the host, from NumPy's generator, and copied to the tensor's
+device: one seed gives the same numbers on the CPU and on any GPU (at the price of one
+host-to-device copy per draw), so a run is reproducible whichever device it uses.
+"""
 import numpy
 
 

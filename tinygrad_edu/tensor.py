@@ -16,7 +16,7 @@ from tinygrad_edu import ops_elementwise as elementwise
 from tinygrad_edu import ops_movement as movement
 from tinygrad_edu import ops_reduce as reduce
 from tinygrad_edu.device import CPU, Device, device_of_array
-from tinygrad_edu.function import AccumulateGrad, Function
+from tinygrad_edu.function import AccumulateGrad, Function, _raise_device_mismatch
 
 _NUMPY_TO_DTYPE = dtypes._BY_NUMPY
 _C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
@@ -66,7 +66,9 @@ class Tensor:
             array = array_from_data(data[0], dtypes.as_dtype(dtype) or dtypes.get_default_dtype(), target)
         else:
             shape = data[0] if len(data) == 1 and isinstance(data[0], (tuple, list)) else data
-            array = target.xp.empty(tuple(shape), dtype=(dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy)
+            dtype = (dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy
+            with target.selected():
+                array = target.xp.empty(tuple(shape), dtype=dtype)
         self._set(array, target, False)
         self.requires_grad = requires_grad
 
@@ -206,6 +208,16 @@ class Tensor:
 
     def _host_array(self):
         return self._data if self._device.type == "cpu" else self._data.get()
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Share this tensor's memory through DLPack: ``numpy.from_dlpack(t)``, ``torch.from_dlpack(t)``."""
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        options = {"stream": stream, "max_version": max_version, "dl_device": dl_device, "copy": copy}
+        return self._data.__dlpack__(**{name: value for name, value in options.items() if value is not None})
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
 
     def to(self, *args, **kwargs):
         """Cast to a dtype and/or move to a device: ``to(float64)``, ``to("cuda")``, ``to(other)``."""
@@ -919,9 +931,11 @@ class Tensor:
         normalized, axis = [], 0
         for item in items:
             if isinstance(item, Tensor):
-                item = _index_array(item)
+                item = _index_array(self._index_on_this_device(item))
             elif isinstance(item, (list, numpy.ndarray)):
                 item = _index_array(_tensor_from(item, self._device))
+            elif isinstance(item, self._device.xp.ndarray):
+                pass  # an index already normalized (a backward indexing with its forward's index)
             elif isinstance(item, bool) or item is None:
                 item = None if item is None else self._device.xp.asarray(item)
             elif isinstance(item, int):
@@ -942,6 +956,15 @@ class Tensor:
             normalized.append(item)
         return tuple(normalized)
 
+    def _index_on_this_device(self, index):
+        """An index tensor on this tensor's device: a CPU index is copied over, as torch allows."""
+        if index._device is self._device:
+            return index
+        if index._device.type != "cpu":
+            raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed tensor "
+                               f"({self._device})")
+        return index.to(self._device)
+
     def _check_mask_shape(self, mask, axis):
         for offset, size in enumerate(mask.shape):
             if axis + offset < self.ndim and self._data.shape[axis + offset] != size:
@@ -956,8 +979,11 @@ class Tensor:
 
     def _check_index_bounds(self, index_array, axis):
         size = self._shape_at(axis)
-        if index_array.size and (index_array.max() >= size or index_array.min() < -size):
-            bad = int(index_array.max()) if index_array.max() >= size else int(index_array.min())
+        if not index_array.size:
+            return
+        low, high = index_array.min(), index_array.max()
+        if bool((high >= size) | (low < -size)):  # the one wait for a GPU: CuPy would wrap bad indices silently
+            bad = int(high) if high >= size else int(low)
             raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
 
     def __setitem__(self, index, value):
@@ -1107,7 +1133,9 @@ class Tensor:
         return self + tensor1 / tensor2 * value
 
     def copy_(self, source):
-        """Overwrite self with ``source`` (broadcast and cast to self's shape and dtype)."""
+        """Overwrite self with ``source`` (broadcast and cast to self's shape, dtype and device)."""
+        if isinstance(source, Tensor) and source._device is not self._device:
+            source = source.to(self._device)
         source = self._operand(source)
         return self._inplace(source, lambda old, other: (other + old * 0).to(self.dtype),
                              lambda target, values, out, casting: self._device.xp.copyto(out, values, casting="unsafe"))
@@ -1203,6 +1231,8 @@ def where(condition, input, other):
     if not isinstance(input, Tensor):
         input = other._operand(input) if isinstance(other, Tensor) else condition._operand(input)
     x, y = input._broadcast(other)
+    if condition._device is not x._device:
+        _raise_device_mismatch(condition._device, x._device)
     shape = broadcast_shapes(broadcast_shapes(x.shape, y.shape), condition.shape)
     if graph._grad_mode.enabled:
         x = x.expand(shape) if x._requires_grad else x
@@ -1288,10 +1318,6 @@ def _index_array(tensor):
 def _tensor_from(data, device):
     from tinygrad_edu.creation import tensor
     return tensor(data, device=device)
-
-
-def _raise_device_mismatch(a, b):
-    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {a} and {b}!")
 
 
 def _scalar_type_name(dtype):
