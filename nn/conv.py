@@ -13,7 +13,7 @@ Window layout used throughout: ``(N, C, kH, kW, out_H, out_W)``; reshaping it to
 import math
 
 import tinygrad_edu as tg
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
@@ -23,7 +23,7 @@ PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 # ----------------------------------------------------------------------------- the two primitives
 
-class Im2Col(Function):
+class Im2Col(Op):
     """Sliding windows of an ``(N, C, H, W)`` array, as ``(N, C, kH, kW, out_H, out_W)``.
 
     ``padding`` is ``((top, bottom), (left, right))``, filled with ``pad_value``.
@@ -46,7 +46,7 @@ class Im2Col(Function):
                             dilation=self.dilation, padding=self.padding, stride=self.stride)
 
 
-class Col2Im(Function):
+class Col2Im(Op):
     """Adjoint of ``Im2Col``: add ``(N, C, kH, kW, out_H, out_W)`` windows into an
     ``(N, C, H, W)`` image (``output_size`` is ``(H, W)``, the size before padding)."""
 

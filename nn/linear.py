@@ -2,13 +2,13 @@
 import math
 
 import tinygrad_edu
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 
-class _Linear(Function):
+class _Linear(Op):
     """x Wᵀ (+ b) over the last axis, as one node: one matrix product forward, two backward."""
     backward_name = "AddmmBackward0"
 

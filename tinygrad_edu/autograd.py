@@ -11,11 +11,11 @@ import warnings
 import numpy
 
 from tinygrad_edu import graph
-from tinygrad_edu.function import AccumulateGrad, Function, _anomaly
+from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly, _needs_copy
 from tinygrad_edu.graph import topological_order
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "detect_anomaly",
+__all__ = ["backward", "grad", "Function", "Op", "gradcheck", "gradgradcheck", "detect_anomaly",
            "set_detect_anomaly", "is_anomaly_enabled", "GradcheckError"]
 
 
@@ -97,50 +97,98 @@ def _initial_grads(outputs, grad_outputs):
 
 
 def _run(outputs, output_grads, retain_graph, create_graph, capture, accumulate):
-    """The backward pass. ``capture`` maps nodes whose incoming gradient should be returned."""
+    """The backward pass. ``capture`` maps nodes whose incoming gradient should be returned.
+
+    Without ``create_graph`` the gradients travel as plain arrays: an ``Op`` computes on them
+    directly and any other Function gets them wrapped as Tensors. With it they are Tensors,
+    and every backward is recorded.
+    """
+    on_arrays = not create_graph
     roots = [output._gradient_edge() for output in outputs]
     pending = {}
-    shared = set()
+    shared = set()  # ids of arrays that may be seen elsewhere: never added into in place
     for node, gradient in zip(roots, output_grads):
-        shared.add(id(gradient))
-        _add_grad(pending, node, gradient)
+        gradient = gradient._data if on_arrays else gradient
+        shared.add(id(_array_of(gradient)))
+        _add_grad(pending, node, gradient, shared)
     captured = {}
     with graph.set_grad_enabled(create_graph):
         for node in topological_order(_Roots(roots), _parents)[1:]:
             grad_output = pending.pop(node, None)
             if grad_output is None:
                 continue
-            grad_output = _run_hooks(node, grad_output)
-            if capture is not None and node in capture:
-                captured[node] = grad_output
+            if _needs_tensor_view(node, capture):
+                grad_output = _run_hooks(node, grad_output, on_arrays, shared)
+                if capture is not None and node in capture:
+                    captured[node] = _as_tensor(grad_output, _device_of_node(node))
+                    shared.add(id(_array_of(grad_output)))
             if isinstance(node, AccumulateGrad):
                 if accumulate and (capture is None or node in capture):
                     node.accumulate(grad_output, shared)
                 continue
             _keep_retained_grad(node, grad_output)
-            input_grads = _call_backward(node, grad_output)
-            if not retain_graph:
-                node._release()
+            input_grads = _call_backward(node, grad_output, on_arrays, shared)
+            _mark_aliases(grad_output, input_grads, shared)
             for parent, input_grad in zip(node._next, input_grads):
                 if parent is not None and input_grad is not None:
-                    if input_grad is grad_output:
-                        shared.add(id(input_grad))
-                    _add_grad(pending, parent, input_grad)
+                    _add_grad(pending, parent, input_grad, shared)
+            if not retain_graph:
+                node._release()
     return captured
 
 
-def _add_grad(pending, node, gradient):
+def _add_grad(pending, node, gradient, shared):
+    """Sum the gradients reaching ``node``: in place when the running sum is an array of our own."""
     existing = pending.get(node)
-    pending[node] = gradient if existing is None else existing + gradient
+    if existing is None:
+        pending[node] = gradient
+    elif isinstance(existing, Tensor):
+        pending[node] = existing + gradient
+    elif existing.shape == gradient.shape and not _needs_copy(existing, shared):
+        existing += gradient
+    else:
+        pending[node] = existing + gradient
 
 
-def _run_hooks(node, grad_output):
+def _mark_aliases(grad_output, input_grads, shared):
+    """Mark the input gradients that are ``grad_output`` itself or are sent to two inputs."""
+    seen = set()
+    for input_grad in input_grads:
+        if input_grad is not None:
+            array_id = id(_array_of(input_grad))
+            if input_grad is grad_output or array_id in seen:
+                shared.add(array_id)
+            seen.add(array_id)
+
+
+def _array_of(gradient):
+    return gradient._data if isinstance(gradient, Tensor) else gradient
+
+
+def _as_tensor(gradient, device):
+    return gradient if isinstance(gradient, Tensor) else Tensor._wrap(gradient, device)
+
+
+def _device_of_node(node):
+    return node.variable._device if isinstance(node, AccumulateGrad) else node.output_info[2]
+
+
+def _needs_tensor_view(node, capture):
     hooks = node.variable._leaf_hooks if isinstance(node, AccumulateGrad) else node._hooks
-    for hook in hooks or ():
-        replaced = hook(grad_output)
+    return hooks is not None or capture is not None
+
+
+def _run_hooks(node, grad_output, on_arrays, shared):
+    hooks = node.variable._leaf_hooks if isinstance(node, AccumulateGrad) else node._hooks
+    if not hooks:
+        return grad_output
+    gradient = _as_tensor(grad_output, _device_of_node(node))
+    for hook in hooks:
+        replaced = hook(gradient)
         if replaced is not None:
-            grad_output = replaced
-    return grad_output
+            gradient = replaced
+    shared.add(id(gradient._data))  # a hook may keep the tensor it was given
+    return gradient._data if on_arrays else gradient
 
 
 def _keep_retained_grad(node, grad_output):
@@ -148,12 +196,23 @@ def _keep_retained_grad(node, grad_output):
         return
     tensor = node._retained()
     if tensor is not None:
-        detached = grad_output if graph.is_grad_enabled() else grad_output.clone()
+        detached = grad_output if graph.is_grad_enabled() else _as_tensor(grad_output, node.output_info[2]).clone()
         tensor.grad = detached if tensor.grad is None else tensor.grad + detached
 
 
-def _call_backward(node, grad_output):
-    input_grads = node.backward(grad_output)
+def _call_backward(node, grad_output, on_arrays, shared):
+    """The node's input gradients: arrays when ``on_arrays``, else Tensors."""
+    if on_arrays and node.backward_on_arrays:
+        node._unpack_arrays = True
+        try:
+            input_grads = node.backward(grad_output)
+        finally:
+            node._unpack_arrays = False
+    elif on_arrays:
+        input_grads = node.backward(Tensor._wrap(grad_output, node.output_info[2]))
+        input_grads = _arrays_of_results(input_grads, shared)
+    else:
+        input_grads = node.backward(grad_output)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if _anomaly["enabled"]:
@@ -161,10 +220,19 @@ def _call_backward(node, grad_output):
     return input_grads
 
 
+def _arrays_of_results(input_grads, shared):
+    """A Function's Tensor results as arrays, each marked as possibly seen elsewhere."""
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    arrays = tuple(None if grad is None else grad._data for grad in input_grads)
+    shared.update(id(array) for array in arrays)
+    return arrays
+
+
 # --------------------------------------------------------------------- anomaly detection
 def _check_for_nan(node, input_grads):
     for position, input_grad in enumerate(input_grads):
-        if input_grad is not None and _anomaly["check_nan"] and bool(input_grad.isnan().any()):
+        if input_grad is not None and _anomaly["check_nan"] and bool((input_grad != input_grad).any()):
             trace = getattr(node, "_forward_trace", None)
             where = f"\nThe forward call that created it:\n{trace}" if trace else ""
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {position}th output.{where}")

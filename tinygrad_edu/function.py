@@ -2,11 +2,16 @@
 
 ``forward`` computes on raw arrays (NumPy or CuPy) and returns one array.
 ``backward`` receives the gradient of that output as a Tensor and returns the
-gradient of each input, written with Tensor operations: run under ``no_grad`` it is
-plain array math; run with ``create_graph=True`` it is recorded like any forward
-pass, which is all that higher-order gradients need.
+gradient of each input, written with Tensor operations: run with ``create_graph=True``
+it is recorded like any forward pass, which is all that higher-order gradients need.
 
-Every op in ``ops*.py`` is a subclass; users can write their own the same way:
+The built-in ops are ``Op``s: their backward uses only arithmetic operators, ``@``,
+indexing, ``reshape`` and other ops' ``apply``, which mean the same on an array and on
+a Tensor. So one formula serves twice: given Tensors (``create_graph=True``) it is
+recorded; given arrays (every other backward) it is plain NumPy, with no Tensor, node
+or graph made along the way. ``Op.apply`` on arrays just computes its forward.
+
+Users write their own ``Function`` the way torch users do:
 
 >>> class Square(Function):
 ...     def forward(self, x):
@@ -21,6 +26,7 @@ import traceback
 import weakref
 
 from tinygrad_edu import graph
+from tinygrad_edu.device import device_of_array
 
 _OUTPUT = object()
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))
@@ -57,10 +63,12 @@ class Function(Node):
     """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
     call it with ``MyOp.apply(*tensors, **params)``."""
 
-    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "_output", "output_info", "module_scope")
+    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "_output", "output_info", "module_scope",
+                 "_unpack_arrays")
     _Tensor = None  # set by tensor.py, which imports this module
     output_device = None
     is_view = False
+    backward_on_arrays = False  # True for an Op: autograd may call backward with arrays
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -77,9 +85,15 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *inputs, **params):
-        """Run the op on tensors and, when any input requires grad, record it in the graph."""
+        """Run the op on tensors and, when any input requires grad, record it in the graph.
+
+        Given arrays instead of tensors, it only computes (how an ``Op``'s backward calls other ops).
+        """
         node = object.__new__(cls)
-        device = node.device = inputs[0]._device
+        try:
+            device = node.device = inputs[0]._device
+        except AttributeError:
+            return node._compute(inputs, params)
         for tensor in inputs:
             if tensor._device is not device:
                 _raise_device_mismatch(device, tensor._device)
@@ -93,6 +107,7 @@ class Function(Node):
         if record:
             node._next = tuple(t._gradient_edge() for t in inputs)
             node._hooks = node._retained = node._output = None
+            node._unpack_arrays = False
             node.output_info = (output_array.shape, output_array.dtype, output._device)
             node.module_scope = graph._grad_mode.module_scope
             node._keep_saved(inputs, output_array, output)
@@ -102,6 +117,13 @@ class Function(Node):
             if _anomaly["enabled"]:
                 node._forward_trace = "".join(traceback.format_stack()[:-2])
         return output
+
+    def _compute(self, arrays, params):
+        device = self.device = device_of_array(arrays[0])
+        self.xp = device.xp
+        self.needs_input_grad = (False,) * len(arrays)
+        self._saved = ()
+        return self.forward(*arrays, **params)
 
     def _keep_saved(self, inputs, output_array, output):
         saved = []
@@ -123,9 +145,14 @@ class Function(Node):
 
     @property
     def saved_tensors(self):
-        """The saved arrays as tensors, checked against in-place changes since forward."""
+        """The saved arrays as tensors, checked against in-place changes since forward.
+
+        While autograd runs an ``Op``'s backward on arrays, they come back as arrays.
+        """
         if self._saved is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
+        if self._unpack_arrays:
+            return self._saved_arrays()
         Tensor = self._Tensor
         unpacked = []
         for item, version in self._saved:
@@ -144,8 +171,21 @@ class Function(Node):
                 unpacked.append(Tensor._wrap(item, self._device_of(item), False))
         return tuple(unpacked)
 
+    def _saved_arrays(self):
+        unpacked = []
+        for item, version in self._saved:
+            if item is None or version is None:
+                unpacked.append(item)
+            elif item is _OUTPUT:
+                array, counter, _ = self._output
+                self._check_version(counter[0], 0, array)
+                unpacked.append(array)
+            else:
+                self._check_version(item._version_counter[0], version, item)
+                unpacked.append(item._data)
+        return tuple(unpacked)
+
     def _device_of(self, array):
-        from tinygrad_edu.device import device_of_array
         return device_of_array(array)
 
     def _check_version(self, current, saved, item):
@@ -160,6 +200,14 @@ class Function(Node):
     def _release(self):
         self._saved = None
         self._output = None
+
+
+class Op(Function):
+    """A Function whose backward means the same on arrays and on Tensors (see the module's docstring).
+
+    Autograd runs it on arrays unless the backward itself is being recorded (``create_graph=True``).
+    """
+    backward_on_arrays = True
 
 
 def _raise_device_mismatch(first, second):
@@ -191,20 +239,29 @@ class AccumulateGrad(Node):
         self.variable._leaf_hooks = (self.variable._leaf_hooks or ()) + (hook,)
 
     def accumulate(self, grad, shared):
-        """Add ``grad`` into the leaf's ``.grad``, copying it when it may be aliased elsewhere."""
+        """Add ``grad`` (a Tensor, or an array when no graph is recorded) into ``leaf.grad``.
+
+        ``grad`` is copied first when it may be aliased elsewhere (``shared``: ids of arrays), since later
+        gradients are added into ``leaf.grad`` in place.
+        """
         leaf = self.variable
+        on_arrays = not isinstance(grad, Function._Tensor)
         if leaf.grad is None:
-            leaf.grad = grad if grad.requires_grad or not _needs_copy(grad, shared) else grad.clone()
+            if on_arrays:
+                leaf.grad = Function._Tensor._wrap(grad.copy() if _needs_copy(grad, shared) else grad, leaf._device)
+            else:
+                leaf.grad = grad if grad.requires_grad or not _needs_copy(grad._data, shared) else grad.clone()
         elif graph._grad_mode.enabled:
             leaf.grad = leaf.grad + grad
         else:
-            leaf.grad._data += grad._data
+            leaf.grad._data += grad if on_arrays else grad._data
             leaf.grad._version_counter[0] += 1
 
 
-def _needs_copy(grad, shared):
-    array = grad._data
-    return id(grad) in shared or array.base is not None or not getattr(array.flags, "writeable", True)
+
+def _needs_copy(array, shared):
+    """True when ``array`` may be seen elsewhere: a marked alias, a view, or read-only memory."""
+    return id(array) in shared or array.base is not None or not getattr(array.flags, "writeable", True)
 
 
 def weak(tensor):

@@ -1,13 +1,16 @@
 """Elementwise ops: each forward, with its backward right underneath.
 
+Each backward is written with operators only, so it computes the same on arrays and on
+Tensors (see ``Op``); ``Pow`` and ``Where`` use Tensor methods and stay Functions.
+
 Inputs of binary ops arrive with equal shapes wherever a gradient is needed:
 broadcasting happens once, in ``Tensor._broadcast``, through ``Expand`` (whose
 backward sums). Masks and other arrays saved here are constants of the backward.
 """
-from tinygrad_edu.function import Function
+from tinygrad_edu.function import Function, Op
 
 
-class Add(Function):
+class Add(Op):
     def forward(self, x, y):
         return x + y
 
@@ -15,7 +18,7 @@ class Add(Function):
         return grad_output, grad_output
 
 
-class Sub(Function):
+class Sub(Op):
     def forward(self, x, y):
         return x - y
 
@@ -23,7 +26,7 @@ class Sub(Function):
         return grad_output, -grad_output
 
 
-class Mul(Function):
+class Mul(Op):
     def forward(self, x, y):
         self.save_for_backward(x if self.needs_input_grad[1] else None,
                                y if self.needs_input_grad[0] else None)
@@ -35,7 +38,7 @@ class Mul(Function):
                 grad_output * x if self.needs_input_grad[1] else None)
 
 
-class Div(Function):
+class Div(Op):
     def forward(self, x, y):
         output = x / y
         self.save_for_backward(y, output)
@@ -47,7 +50,7 @@ class Div(Function):
         return grad_x, (-grad_x * output if self.needs_input_grad[1] else None)
 
 
-class Neg(Function):
+class Neg(Op):
     def forward(self, x):
         return -x
 
@@ -75,7 +78,7 @@ class Pow(Function):
         return grad_base, grad_exponent
 
 
-class PowScalar(Function):
+class PowScalar(Op):
     """A tensor raised to a Python number."""
     backward_name = "PowBackward0"
 
@@ -91,7 +94,7 @@ class PowScalar(Function):
         return grad_output * self.exponent * base ** (self.exponent - 1)
 
 
-class Exp(Function):
+class Exp(Op):
     def forward(self, x):
         output = self.xp.exp(x)
         self.save_for_backward(output)
@@ -102,7 +105,7 @@ class Exp(Function):
         return grad_output * output
 
 
-class Log(Function):
+class Log(Op):
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.log(x)
@@ -112,7 +115,7 @@ class Log(Function):
         return grad_output / x
 
 
-class Log1p(Function):
+class Log1p(Op):
     backward_name = "Log1PBackward0"
 
     def forward(self, x):
@@ -124,7 +127,7 @@ class Log1p(Function):
         return grad_output / (x + 1)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     def forward(self, x):
         output = self.xp.sqrt(x)
         self.save_for_backward(output)
@@ -135,7 +138,7 @@ class Sqrt(Function):
         return grad_output / (2 * output)
 
 
-class Rsqrt(Function):
+class Rsqrt(Op):
     def forward(self, x):
         output = 1 / self.xp.sqrt(x)
         self.save_for_backward(output)
@@ -146,27 +149,27 @@ class Rsqrt(Function):
         return grad_output * -0.5 * output ** 3
 
 
-class Sin(Function):
+class Sin(Op):
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.sin(x)
 
     def backward(self, grad_output):
         x, = self.saved_tensors
-        return grad_output * x.cos()
+        return grad_output * Cos.apply(x)
 
 
-class Cos(Function):
+class Cos(Op):
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.cos(x)
 
     def backward(self, grad_output):
         x, = self.saved_tensors
-        return grad_output * -x.sin()
+        return grad_output * -Sin.apply(x)
 
 
-class Tanh(Function):
+class Tanh(Op):
     def forward(self, x):
         output = self.xp.tanh(x)
         self.save_for_backward(output)
@@ -177,7 +180,7 @@ class Tanh(Function):
         return grad_output * (1 - output * output)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     def forward(self, x):
         xp = self.xp
         # exp of a negative number only: no overflow for large |x|
@@ -191,7 +194,7 @@ class Sigmoid(Function):
         return grad_output * output * (1 - output)
 
 
-class Relu(Function):
+class Relu(Op):
     def forward(self, x):
         self.save_for_backward(x > 0)
         return self.xp.maximum(x, 0, dtype=x.dtype)
@@ -201,7 +204,7 @@ class Relu(Function):
         return grad_output * positive
 
 
-class Abs(Function):
+class Abs(Op):
     def forward(self, x):
         self.save_for_backward(self.xp.sign(x))
         return self.xp.abs(x)
@@ -211,7 +214,7 @@ class Abs(Function):
         return grad_output * sign
 
 
-class Sign(Function):
+class Sign(Op):
     def forward(self, x):
         return self.xp.sign(x)
 
@@ -219,7 +222,7 @@ class Sign(Function):
         return grad_output * 0
 
 
-class Clamp(Function):
+class Clamp(Op):
     """Gradient flows where ``min <= x <= max``, as in torch."""
     backward_name = "ClampBackward1"
 
@@ -237,7 +240,7 @@ class Clamp(Function):
         return grad_output * inside
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max; where both are equal each gets half the gradient, as in torch."""
 
     def forward(self, x, y):
@@ -249,7 +252,7 @@ class Maximum(Function):
         return grad_output * share_of_x, grad_output * (1 - share_of_x)
 
 
-class Minimum(Function):
+class Minimum(Op):
     def forward(self, x, y):
         self.save_for_backward(((x < y) + 0.5 * (x == y)).astype(x.dtype))
         return self.xp.minimum(x, y)
@@ -273,7 +276,7 @@ class Where(Function):
                 zero.where(condition, grad_output) if self.needs_input_grad[1] else None)
 
 
-class Cast(Function):
+class Cast(Op):
     backward_name = "ToCopyBackward0"
 
     def forward(self, x, dtype):
@@ -281,10 +284,10 @@ class Cast(Function):
         return x.astype(dtype)
 
     def backward(self, grad_output):
-        return grad_output.to(self.input_dtype)
+        return Cast.apply(grad_output, dtype=self.input_dtype)
 
 
-class Clone(Function):
+class Clone(Op):
     def forward(self, x):
         return x.copy()
 

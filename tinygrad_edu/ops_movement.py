@@ -4,10 +4,11 @@ View ops (``is_view = True``) return arrays that share memory with their input, 
 their output shares the input's version counter, so an in-place change through
 either is seen by the autograd checks of both.
 """
-from tinygrad_edu.function import Function
+from tinygrad_edu import ops_reduce as reduce
+from tinygrad_edu.function import Function, Op
 
 
-class Reshape(Function):
+class Reshape(Op):
     is_view = True
     backward_name = "ViewBackward0"
 
@@ -19,7 +20,7 @@ class Reshape(Function):
         return grad_output.reshape(self.input_shape)
 
 
-class Expand(Function):
+class Expand(Op):
     """Broadcast to a larger shape without copying; the backward sums over the broadcast axes."""
     is_view = True
 
@@ -37,11 +38,11 @@ def sum_to_shape(grad, shape):
     stretched = tuple(extra + axis for axis, size in enumerate(shape) if size == 1 and grad.shape[extra + axis] != 1)
     axes = tuple(range(extra)) + stretched
     if axes:
-        grad = grad.sum(axes, keepdim=True)
+        grad = reduce.Sum.apply(grad, dims=axes, keepdim=True)
     return grad.reshape(shape) if grad.shape != tuple(shape) else grad
 
 
-class Permute(Function):
+class Permute(Op):
     is_view = True
 
     def forward(self, x, dims):
@@ -52,10 +53,10 @@ class Permute(Function):
         inverse = [0] * len(self.dims)
         for position, axis in enumerate(self.dims):
             inverse[axis] = position
-        return grad_output.permute(inverse)
+        return Permute.apply(grad_output, dims=tuple(inverse))
 
 
-class GetItem(Function):
+class GetItem(Op):
     """``x[index]``: basic indexing gives a view; integer-array and mask indexing copy."""
     backward_name = "IndexBackward0"
     is_view = True
@@ -68,7 +69,7 @@ class GetItem(Function):
         return IndexAdd.apply(grad_output, index=self.index, shape=self.input_shape)
 
 
-class IndexAdd(Function):
+class IndexAdd(Op):
     """Zeros of ``shape`` with ``values`` added at ``index``; repeated indices accumulate."""
     backward_name = "IndexPutBackward0"
 
@@ -109,7 +110,7 @@ class SetItem(Function):
         return grad_x, grad_value
 
 
-class Cat(Function):
+class Cat(Op):
     def forward(self, *arrays, dim):
         self.dim = dim
         self.sizes = [array.shape[dim] for array in arrays]
@@ -117,13 +118,14 @@ class Cat(Function):
 
     def backward(self, grad_output):
         grads, start = [], 0
+        before = (slice(None),) * self.dim
         for size in self.sizes:
-            grads.append(grad_output.narrow(self.dim, start, size))
+            grads.append(grad_output[before + (slice(start, start + size),)])
             start += size
         return tuple(grads)
 
 
-class Pad(Function):
+class Pad(Op):
     """Constant padding; ``widths`` is ((before, after), ...) per axis, negatives crop."""
     backward_name = "ConstantPadNdBackward0"
 
@@ -139,13 +141,13 @@ class Pad(Function):
 
     def backward(self, grad_output):
         inner = grad_output[self.kept]
-        return inner.pad_widths([(max(-before, 0), max(-after, 0)) for before, after in self.crop], 0)
+        return Pad.apply(inner, widths=tuple((max(-before, 0), max(-after, 0)) for before, after in self.crop), value=0)
 
 
-class Flip(Function):
+class Flip(Op):
     def forward(self, x, dims):
         self.dims = dims
         return self.xp.flip(x, dims)
 
     def backward(self, grad_output):
-        return grad_output.flip(self.dims)
+        return Flip.apply(grad_output, dims=self.dims)

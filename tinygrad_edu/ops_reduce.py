@@ -6,18 +6,20 @@ shape, which is the gradient of "sum these axes away".
 """
 import math
 
-from tinygrad_edu.function import Function
+from tinygrad_edu import ops_movement as movement
+from tinygrad_edu.function import Op
+from tinygrad_edu.ops_elementwise import Exp
 
 
 def _unreduce(grad_output, input_shape, dims, keepdim):
     """Give a reduced gradient its size-1 axes back, then expand it to ``input_shape``."""
     if not keepdim:
-        kept_shape = [1 if axis in dims else size for axis, size in enumerate(input_shape)]
+        kept_shape = tuple(1 if axis in dims else size for axis, size in enumerate(input_shape))
         grad_output = grad_output.reshape(kept_shape)
-    return grad_output.expand(input_shape)
+    return movement.Expand.apply(grad_output, shape=input_shape)
 
 
-class Sum(Function):
+class Sum(Op):
     def forward(self, x, dims, keepdim):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
         return x.sum(axis=dims, keepdims=keepdim)
@@ -29,7 +31,7 @@ class Sum(Function):
         return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim)
 
 
-class Mean(Function):
+class Mean(Op):
     def forward(self, x, dims, keepdim):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
         self.count = max(1, math.prod(x.shape[d] for d in dims))
@@ -42,7 +44,7 @@ class Mean(Function):
         return _unreduce(grad_output / self.count, self.input_shape, self.dims, self.keepdim)
 
 
-class Prod(Function):
+class Prod(Op):
     """Product along one axis (``Tensor.prod`` flattens first for a full reduction)."""
 
     def forward(self, x, dim, keepdim):
@@ -69,7 +71,7 @@ class Prod(Function):
         return grad * _unreduce(saved, self.input_shape, self.dims, self.keepdim) / x
 
 
-class Amax(Function):
+class Amax(Op):
     """max/min over axes; tied extremes share the gradient evenly, as torch's amax does."""
 
     def forward(self, x, dims, keepdim, smallest=False, whole=False):
@@ -86,7 +88,7 @@ class Amax(Function):
         return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim) * share
 
 
-class MaxAlongDim(Function):
+class MaxAlongDim(Op):
     """Values of ``max(dim)``/``min(dim)``; the gradient goes to the returned index only."""
     backward_name = "MaxBackward0"
 
@@ -100,11 +102,11 @@ class MaxAlongDim(Function):
     def backward(self, grad_output):
         index, = self.saved_tensors
         if not self.keepdim:
-            grad_output = grad_output.unsqueeze(self.dim)
+            grad_output = grad_output.reshape(index.shape)
         return ScatterAdd.apply(grad_output, index, dim=self.dim, shape=self.input_shape)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Op):
     """Zeros of ``shape`` with ``values`` added at ``index`` along ``dim`` (gather's adjoint)."""
 
     def forward(self, values, index, dim, shape):
@@ -116,7 +118,7 @@ class ScatterAdd(Function):
 
     def backward(self, grad_output):
         index, = self.saved_tensors
-        return grad_output.gather(self.dim, index), None
+        return Gather.apply(grad_output, index, dim=self.dim), None
 
 
 def _positions_along(xp, index, dim):
@@ -129,7 +131,7 @@ def _positions_along(xp, index, dim):
     return tuple(positions)
 
 
-class Gather(Function):
+class Gather(Op):
     def forward(self, x, index, dim):
         self.dim, self.input_shape = dim, x.shape
         self.save_for_backward(index)
@@ -140,7 +142,7 @@ class Gather(Function):
         return ScatterAdd.apply(grad_output, index, dim=self.dim, shape=self.input_shape), None
 
 
-class Softmax(Function):
+class Softmax(Op):
     def forward(self, x, dim):
         self.dim = dim
         exp = self.xp.exp(x - x.max(axis=dim, keepdims=True))
@@ -151,10 +153,10 @@ class Softmax(Function):
     def backward(self, grad_output):
         output, = self.saved_tensors
         grad_times_output = grad_output * output
-        return grad_times_output - output * grad_times_output.sum(self.dim, keepdim=True)
+        return grad_times_output - output * Sum.apply(grad_times_output, dims=(self.dim,), keepdim=True)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     def forward(self, x, dim):
         self.dim = dim
         shifted = x - x.max(axis=dim, keepdims=True)
@@ -164,10 +166,10 @@ class LogSoftmax(Function):
 
     def backward(self, grad_output):
         output, = self.saved_tensors
-        return grad_output - output.exp() * grad_output.sum(self.dim, keepdim=True)
+        return grad_output - Exp.apply(output) * Sum.apply(grad_output, dims=(self.dim,), keepdim=True)
 
 
-class MatMul(Function):
+class MatMul(Op):
     """Matrix product of two tensors with at least 2 dims and equal batch dims (or a 2-D one)."""
     backward_name = "MmBackward0"
 
@@ -182,5 +184,5 @@ class MatMul(Function):
 
     def backward(self, grad_output):
         a, b = self.saved_tensors
-        return (grad_output @ b.mT if self.needs_input_grad[0] else None,
-                a.mT @ grad_output if self.needs_input_grad[1] else None)
+        return (grad_output @ b.swapaxes(-1, -2) if self.needs_input_grad[0] else None,
+                a.swapaxes(-1, -2) @ grad_output if self.needs_input_grad[1] else None)
