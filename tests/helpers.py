@@ -109,12 +109,14 @@ def assert_close(ours, theirs, rtol=None, atol=None, what="value"):
     np.testing.assert_allclose(actual, expected, equal_nan=True, err_msg=what, **tolerance)
 
 
-def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False, seed=0, rtol=None, atol=None):
+def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False, seed=0, rtol=None, atol=None,
+          create_graph=False):
     """Run ``fn`` on both frameworks from the same inputs; compare outputs and input gradients.
 
     ``inputs``: shapes (random ``dtype`` data), arrays, or ``Const(array)`` (no grad).
     ``torch_fn``: the torch computation when it differs from ``fn``.
     ``positive``: True, or a tuple of input positions, for inputs drawn from [0.5, 2.5).
+    ``create_graph``: run our backward with Tensors (recorded) instead of arrays.
     Returns the (ours, torch) input tensors for further checks.
     """
     ours_inputs, torch_inputs = make_inputs(inputs, dtype, grad, positive, seed)
@@ -127,7 +129,7 @@ def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False
         assert_close(ours, theirs, rtol, atol, what=f"output {index}")
         assert ours.requires_grad == theirs.requires_grad, f"output {index}: requires_grad differs from torch"
     if grad and any(t.requires_grad for t in torch_outputs):
-        _backward_both(ours_outputs, torch_outputs, dtype, seed)
+        _backward_both(ours_outputs, torch_outputs, dtype, seed, create_graph)
         for index, (ours, theirs) in enumerate(zip(ours_inputs, torch_inputs)):
             if theirs.grad is None:
                 assert ours.grad is None, f"input {index}: torch has no grad, ours has one"
@@ -138,19 +140,19 @@ def check(fn, *inputs, torch_fn=None, dtype="float64", grad=True, positive=False
     return ours_inputs, torch_inputs
 
 
-def _backward_both(ours_outputs, torch_outputs, dtype, seed):
+def _backward_both(ours_outputs, torch_outputs, dtype, seed, create_graph=False):
     """Backward with the same random upstream gradient through every differentiable output."""
     rng = np.random.default_rng(seed + 1)
     pairs = [(o, t) for o, t in zip(ours_outputs, torch_outputs) if t.requires_grad]
     upstream = [random_array(tuple(t.shape), dtype_name(t.dtype), rng) for _, t in pairs]
     if len(pairs) == 1:
         (ours, theirs), = pairs
-        ours.backward(tg.tensor(upstream[0]))
+        ours.backward(tg.tensor(upstream[0]), create_graph=create_graph)
         theirs.backward(torch.tensor(upstream[0]))
         return
     ours_total = sum((o * tg.tensor(g)).sum() for (o, _), g in zip(pairs, upstream))
     torch_total = sum((t * torch.tensor(g)).sum() for (_, t), g in zip(pairs, upstream))
-    ours_total.backward()
+    ours_total.backward(create_graph=create_graph)
     torch_total.backward()
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import tinygrad_edu as tg
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Function, Op
 from helpers import cases, float_outputs, make_inputs
 from test_tensor_ops import DIFFERENTIABLE
 
@@ -419,3 +419,69 @@ def test_without_anomaly_mode_nan_passes_silently():
     x = leaf([0.0, 1.0])
     (x.sqrt() * 0).sum().backward()
     assert np.isnan(x.grad.numpy()[0])
+
+
+# -- the two ways a backward runs: on arrays, or recorded on Tensors --
+def _probes():
+    seen = []
+
+    class ProbeOp(Op):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad_output):
+            seen.append(("op", type(grad_output).__name__))
+            return grad_output * 2
+
+    class ProbeFunction(tg.autograd.Function):
+        def forward(self, x):
+            return x * 3
+
+        def backward(self, grad_output):
+            seen.append(("function", type(grad_output).__name__))
+            return grad_output * 3
+
+    return seen, ProbeOp, ProbeFunction
+
+
+def test_an_op_backward_gets_arrays_and_a_user_function_gets_tensors():
+    seen, ProbeOp, ProbeFunction = _probes()
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    ProbeFunction.apply(ProbeOp.apply(x)).sum().backward()
+    assert seen[0] == ("function", "Tensor") and seen[1][0] == "op" and seen[1][1] != "Tensor"  # an array
+    assert x.grad.tolist() == [6.0, 6.0]
+
+
+def test_with_create_graph_every_backward_gets_tensors_and_is_recorded():
+    seen, ProbeOp, ProbeFunction = _probes()
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (grad_x,) = tg.autograd.grad((ProbeFunction.apply(ProbeOp.apply(x)) * x).sum(), x, create_graph=True)
+    assert seen == [("function", "Tensor"), ("op", "Tensor")]
+    assert grad_x.requires_grad and grad_x.tolist() == [6.0 * 1 + 6.0 * 1, 6.0 * 2 + 6.0 * 2]
+
+
+def test_an_op_applied_to_arrays_only_computes():
+    from tinygrad_edu.ops_elementwise import Tanh
+    array = np.array([0.0, 1.0])
+    result = Tanh.apply(array)
+    assert type(result) is np.ndarray and np.allclose(result, np.tanh(array))
+
+
+def test_a_gradient_sent_to_two_leaves_is_not_added_into_in_place():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    upstream = tg.tensor([1.0, 10.0])
+    (a + b).backward(upstream)
+    (a + b * 2).backward(upstream)
+    assert a.grad.tolist() == [2.0, 20.0]
+    assert b.grad.tolist() == [3.0, 30.0]
+    assert upstream.tolist() == [1.0, 10.0]
+
+
+def test_a_leaf_used_twice_sums_its_gradients_without_touching_the_upstream():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    upstream = tg.tensor([1.0, 1.0])
+    y = x.exp()
+    (y + y + x).backward(upstream)
+    assert np.allclose(x.grad.numpy(), 2 * np.exp([1.0, 2.0]) + 1)
+    assert upstream.tolist() == [1.0, 1.0]

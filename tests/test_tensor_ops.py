@@ -269,6 +269,12 @@ def test_op_float32(fn, inputs, options):
     check(fn, *inputs, dtype="float32", **options)
 
 
+@pytest.mark.parametrize("fn, inputs, options", cases(ALL_OPS))
+def test_op_gradient_recorded_with_create_graph(fn, inputs, options):
+    """The same backward formulas run on Tensors (recorded) give torch's gradients too."""
+    check(fn, *inputs, create_graph=True, **options)
+
+
 # -- ties and kinks: gradients follow torch's rules exactly --
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, -1.0], [0.0, 0.0, 0.0, 0.0]])
 KINKS = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
