@@ -6,6 +6,7 @@ output: by then its gradient is complete. The walk is an explicit loop, never
 recursion, so graphs a million ops deep are fine.
 """
 import contextlib
+import gc
 import warnings
 
 import numpy
@@ -112,29 +113,46 @@ def _run(outputs, output_grads, retain_graph, create_graph, capture, accumulate)
         shared.add(id(_array_of(gradient)))
         _add_grad(pending, node, gradient, shared)
     captured = {}
-    with graph.set_grad_enabled(create_graph):
+    with graph.set_grad_enabled(create_graph), _garbage_collector_paused():
         for node in topological_order(_Roots(roots), _parents)[1:]:
             grad_output = pending.pop(node, None)
             if grad_output is None:
                 continue
-            if _needs_tensor_view(node, capture):
+            if node._hooks is not None or isinstance(node, AccumulateGrad):
                 grad_output = _run_hooks(node, grad_output, on_arrays, shared)
-                if capture is not None and node in capture:
-                    captured[node] = _as_tensor(grad_output, _device_of_node(node))
-                    shared.add(id(_array_of(grad_output)))
+            if capture is not None and node in capture:
+                captured[node] = _as_tensor(grad_output, _device_of_node(node))
+                shared.add(id(_array_of(grad_output)))
             if isinstance(node, AccumulateGrad):
                 if accumulate and (capture is None or node in capture):
                     node.accumulate(grad_output, shared)
                 continue
-            _keep_retained_grad(node, grad_output)
+            if node._retained is not None:
+                _keep_retained_grad(node, grad_output)
             input_grads = _call_backward(node, grad_output, on_arrays, shared)
-            _mark_aliases(grad_output, input_grads, shared)
+            if len(input_grads) > 1 and on_arrays:
+                _mark_repeats(input_grads, shared)
             for parent, input_grad in zip(node._next, input_grads):
                 if parent is not None and input_grad is not None:
+                    if input_grad is grad_output:
+                        shared.add(id(_array_of(input_grad)))
                     _add_grad(pending, parent, input_grad, shared)
             if not retain_graph:
                 node._release()
     return captured
+
+
+@contextlib.contextmanager
+def _garbage_collector_paused():
+    """The walk makes no reference cycles, but its many small allocations would start collections
+    that each traverse the whole graph: pausing the collector keeps the walk linear in depth."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _add_grad(pending, node, gradient, shared):
@@ -150,15 +168,11 @@ def _add_grad(pending, node, gradient, shared):
         pending[node] = existing + gradient
 
 
-def _mark_aliases(grad_output, input_grads, shared):
-    """Mark the input gradients that are ``grad_output`` itself or are sent to two inputs."""
-    seen = set()
-    for input_grad in input_grads:
-        if input_grad is not None:
-            array_id = id(_array_of(input_grad))
-            if input_grad is grad_output or array_id in seen:
-                shared.add(array_id)
-            seen.add(array_id)
+def _mark_repeats(input_grads, shared):
+    """Mark an array that one backward sends to two inputs: neither may add into it in place."""
+    for position, input_grad in enumerate(input_grads[1:], 1):
+        if input_grad is not None and any(input_grad is earlier for earlier in input_grads[:position]):
+            shared.add(id(input_grad))
 
 
 def _array_of(gradient):
@@ -171,11 +185,6 @@ def _as_tensor(gradient, device):
 
 def _device_of_node(node):
     return node.variable._device if isinstance(node, AccumulateGrad) else node.output_info[2]
-
-
-def _needs_tensor_view(node, capture):
-    hooks = node.variable._leaf_hooks if isinstance(node, AccumulateGrad) else node._hooks
-    return hooks is not None or capture is not None
 
 
 def _run_hooks(node, grad_output, on_arrays, shared):
@@ -192,8 +201,6 @@ def _run_hooks(node, grad_output, on_arrays, shared):
 
 
 def _keep_retained_grad(node, grad_output):
-    if node._retained is None:
-        return
     tensor = node._retained()
     if tensor is not None:
         detached = grad_output if graph.is_grad_enabled() else _as_tensor(grad_output, node.output_info[2]).clone()

@@ -42,7 +42,8 @@ FREED_GRAPH_MESSAGE = (
 class Node:
     """A vertex of the backward graph: what to call with a gradient, and where to send the results."""
 
-    __slots__ = ("_next", "_hooks", "_retained", "_forward_trace", "__weakref__", "__dict__")
+    __slots__ = ("_next", "__weakref__", "__dict__")
+    _hooks = _retained = _forward_trace = None  # set on the few nodes that have them
 
     def name(self):
         return type(self).__name__
@@ -63,9 +64,9 @@ class Function(Node):
     """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
     call it with ``MyOp.apply(*tensors, **params)``."""
 
-    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "_output", "output_info", "module_scope",
-                 "_unpack_arrays")
+    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "output_info", "module_scope", "_unpack_arrays")
     _Tensor = None  # set by tensor.py, which imports this module
+    _output = None  # (array, version counter, device) when the op saved its own output
     output_device = None
     is_view = False
     backward_on_arrays = False  # True for an Op: autograd may call backward with arrays
@@ -103,14 +104,14 @@ class Function(Node):
         node.needs_input_grad = needs if record else _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
         node._saved = ()
         output_array = node.forward(*[t._data for t in inputs], **params)
-        output = cls._Tensor._wrap(output_array, node.output_device or inputs[0]._device, record)
+        output = cls._Tensor._wrap(output_array, node.output_device or device, record)
         if record:
-            node._next = tuple(t._gradient_edge() for t in inputs)
-            node._hooks = node._retained = node._output = None
-            node._unpack_arrays = False
+            node._next = tuple([t._gradient_edge() for t in inputs])
+            node._unpack_arrays = False  # True while autograd runs the backward on arrays
             node.output_info = (output_array.shape, output_array.dtype, output._device)
             node.module_scope = graph._grad_mode.module_scope
-            node._keep_saved(inputs, output_array, output)
+            if node._saved:
+                node._keep_saved(inputs, output_array, output)
             output.grad_fn = node
             if cls.is_view:
                 output._version_counter = inputs[0]._version_counter
@@ -199,7 +200,8 @@ class Function(Node):
 
     def _release(self):
         self._saved = None
-        self._output = None
+        if self._output is not None:
+            self._output = None
 
 
 class Op(Function):
@@ -230,7 +232,6 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self._next = ()
-        self._hooks = self._retained = None
 
     def name(self):
         return "AccumulateGrad"

@@ -14,7 +14,7 @@ from tinygrad_edu.ops_elementwise import Exp
 def _unreduce(grad_output, input_shape, dims, keepdim):
     """Give a reduced gradient its size-1 axes back, then expand it to ``input_shape``."""
     if not keepdim:
-        kept_shape = tuple(1 if axis in dims else size for axis, size in enumerate(input_shape))
+        kept_shape = [1 if axis in dims else size for axis, size in enumerate(input_shape)]
         grad_output = grad_output.reshape(kept_shape)
     return movement.Expand.apply(grad_output, shape=input_shape)
 
