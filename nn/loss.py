@@ -14,7 +14,8 @@ import contextlib
 import warnings
 
 import tinygrad_edu
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Function, Op
+from tinygrad_edu.ops_reduce import Softmax
 from tinygrad_edu.nn.activation import logsigmoid
 from tinygrad_edu.nn.module import Module
 
@@ -241,6 +242,17 @@ def _check_class_indices(target, n_classes, ignore_index):
         raise IndexError(f"Target {target[out_of_bounds][0].item()} is out of bounds.")
 
 
+def _checked_class_target(input, target, weight, ignore_index):
+    """torch's checks of class-index targets for ``input`` of log-probabilities or logits; ``target`` as int64."""
+    _check_nll_shapes(input, target)
+    n_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    _check_class_weight(weight, n_classes)
+    _check_target_dtype(target)
+    target = target.long()
+    _check_class_indices(target, n_classes, ignore_index)
+    return target
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log likelihood: -weight[t] · input[n, t] for each sample n of class t.
 
@@ -253,12 +265,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_nll_shapes(input, target)
-    n_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
-    _check_class_weight(weight, n_classes)
-    _check_target_dtype(target)
-    target = target.long()
-    _check_class_indices(target, n_classes, ignore_index)
+    target = _checked_class_target(input, target, weight, ignore_index)
     if input.dim() == 1:
         loss = _nll(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
         return loss.reshape(()) if reduction == "none" else loss
@@ -294,6 +301,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if input.dim() == 2 and target.dim() == 1 and weight is None and label_smoothing == 0.0:
+        target = _checked_class_target(input, target, weight, ignore_index)
+        return _CrossEntropy.apply(input, target, ignore_index=ignore_index, reduction=reduction)
     class_dim = 0 if input.dim() == 1 else 1
     log_probs = input.log_softmax(class_dim)
     if tuple(input.shape) == tuple(target.shape):
@@ -306,6 +316,38 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return loss
     smoothing = _uniform_target_loss(log_probs, target.long(), weight, ignore_index, reduction, class_dim)
     return (1 - label_smoothing) * loss + smoothing * (label_smoothing / input.shape[class_dim])
+
+
+class _CrossEntropy(Op):
+    """log_softmax and nll_loss as one node, for (N, C) logits and (N,) class indices.
+
+    The gradient is softmax minus the one-hot target, scaled by each sample's share of the
+    loss; the softmax is computed again from the logits, so the backward can be recorded too.
+    """
+    backward_name = "NllLossBackward0"
+
+    def forward(self, logits, target, ignore_index, reduction):
+        xp = self.xp
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))      # (N, C)
+        counted = target != ignore_index
+        safe_target = xp.where(counted, target, 0)[:, None]                          # (N, 1)
+        sample_weight = counted.astype(logits.dtype)[:, None]                        # (N, 1)
+        if reduction == "mean":
+            sample_weight /= sample_weight.sum()
+        one_hot = xp.zeros_like(logits)
+        one_hot[xp.arange(len(logits)), safe_target[:, 0]] = 1
+        self.reduction = reduction
+        self.save_for_backward(logits, one_hot, sample_weight)
+        losses = -xp.take_along_axis(log_probs, safe_target, 1) * sample_weight      # (N, 1)
+        return losses[:, 0] if reduction == "none" else losses.sum()
+
+    def backward(self, grad_output):
+        logits, one_hot, sample_weight = self.saved_tensors
+        if self.reduction == "none":
+            grad_output = grad_output.reshape(-1, 1)
+        probs = Softmax.apply(logits, dim=1)
+        return (probs - one_hot) * (sample_weight * grad_output), None
 
 
 def _uniform_target_loss(log_probs, target, weight, ignore_index, reduction, class_dim):

@@ -453,3 +453,29 @@ def test_training_step_with_cross_entropy_lowers_the_loss():
                 parameter.sub_(0.5 * parameter.grad)
         losses.append(step_loss.item())
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", [row for row in CLASS_INDEX_CASES if len(row[1]) == 2], ids=lambda row: row[0])
+def test_cross_entropy_backward_recorded_with_create_graph_matches_torch(case, reduction):
+    _, input_shape, target_shape, options, ignored = case
+    inputs = class_index_inputs(input_shape, target_shape, options, ignored)
+    check(class_index_call("cross_entropy", options, reduction=reduction), *inputs, create_graph=True)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_second_derivative_matches_torch(reduction):
+    rng = np.random.default_rng(3)
+    logits, target = rng.standard_normal((5, 4)), np.array([0, 3, -100, 1, 3])
+    upstream = rng.standard_normal(5) if reduction == "none" else np.array(1.3)
+    results = []
+    for lib, F_ in ((tg, F), (torch, TF)):
+        x = lib.tensor(logits, requires_grad=True)
+        loss = F_.cross_entropy(x, lib.tensor(target), reduction=reduction)
+        (grad_x,) = lib.autograd.grad(loss, x, lib.tensor(upstream), create_graph=True)
+        (grad_grad_x,) = lib.autograd.grad((grad_x * lib.tensor(logits[::-1].copy())).sum(), x)
+        results.append((grad_x.detach().numpy(), grad_grad_x.numpy(), loss.grad_fn.name()))
+    (ours_grad, ours_second, ours_name), (torch_grad, torch_second, torch_name) = results
+    np.testing.assert_allclose(ours_grad, torch_grad, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours_second, torch_second, rtol=1e-10, atol=1e-12)
+    assert ours_name == torch_name == "NllLossBackward0"
