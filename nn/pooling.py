@@ -3,11 +3,15 @@
 Fixed windows come from ``Im2Col`` (a strided view of the padded input, see
 ``nn/conv.py``); a reduction over the window axes pools them. Max pooling picks each
 window's first maximum with ``argmax`` and ``gather``s it, so the gradient flows to
-exactly that input position, as in torch.
+exactly that input position, as in torch. Windows that tile the input (stride equal to
+the kernel, no padding or dilation: the usual ``MaxPool2d(2)``) take a shortcut, one
+``MaxPoolTiles`` node over a reshaped view.
 """
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn.conv import Im2Col
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.ops_movement import Pad
 
 
 # ----------------------------------------------------------------------------- argument handling
@@ -119,10 +123,51 @@ def _window_starts(out_size, kernel, stride, padding, dilation, device):
     return starts + tg.arange(kernel, device=device) * dilation
 
 
+class MaxPoolTiles(Op):
+    """Max pooling whose windows tile the input: ``(N, C, H, W)`` seen as ``(N, C, oH, kH, oW, kW)``.
+
+    Rows and columns past the last whole tile are left out, as floor mode does. The gradient
+    goes to each tile's first maximum in scan order (or its first NaN), as in torch.
+    """
+    backward_name = "MaxPool2DWithIndicesBackward0"
+
+    def forward(self, x, kernel_size):
+        (kernel_h, kernel_w), (n, channels, height, width) = kernel_size, x.shape
+        out_h, out_w = height // kernel_h, width // kernel_w
+        self.input_shape = x.shape
+        tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(n, channels, out_h, kernel_h, out_w, kernel_w)
+        output = tiles.max(axis=(3, 5))                                       # (N, C, oH, oW)
+        first_max = self.xp.zeros(tiles.shape, dtype=bool)
+        taken = self.xp.zeros(output.shape, dtype=bool)
+        for i in range(kernel_h):
+            for j in range(kernel_w):
+                tile = tiles[:, :, :, i, :, j]
+                hit = ((tile == output) | (tile != tile)) & ~taken
+                first_max[:, :, :, i, :, j] = hit
+                taken |= hit
+        self.save_for_backward(first_max)
+        return output
+
+    def backward(self, grad_output):
+        first_max, = self.saved_tensors
+        n, channels, out_h, kernel_h, out_w, kernel_w = first_max.shape
+        grad = grad_output.reshape(n, channels, out_h, 1, out_w, 1) * first_max
+        grad = grad.reshape(n, channels, out_h * kernel_h, out_w * kernel_w)
+        height, width = self.input_shape[2:]
+        if (height, width) != (out_h * kernel_h, out_w * kernel_w):
+            grad = Pad.apply(grad, widths=((0, 0), (0, 0), (0, height - out_h * kernel_h),
+                                           (0, width - out_w * kernel_w)), value=0)
+        return grad
+
+
 def _max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     """Max pooling of a batched ``(N, C, H, W)`` input."""
     output_size, sides = _pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     _check_output_size(x, output_size)
+    tiles_the_input = (stride == kernel_size and not any(padding) and dilation == (1, 1)
+                       and output_size == tuple(size // k for size, k in zip(x.shape[2:], kernel_size)))
+    if tiles_the_input and not return_indices:
+        return MaxPoolTiles.apply(x, kernel_size=kernel_size)
     windows = Im2Col.apply(x, kernel_size=kernel_size, dilation=dilation, padding=sides, stride=stride,
                            pad_value=float("-inf"))                           # (N, C, kH, kW, oH, oW)
     n, channels, kernel_h, kernel_w, out_h, out_w = windows.shape

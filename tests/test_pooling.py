@@ -80,6 +80,41 @@ def test_max_pool2d_float32_unbatched_and_module():
                         lambda x: torch.nn.MaxPool2d(3, 2, 1, return_indices=True)(x), array)
 
 
+@pytest.mark.parametrize("kernel_size", [2, 3, (2, 3), (1, 2)])
+@pytest.mark.parametrize("make_input", [lambda s: rng.standard_normal(s), tied,
+                                        lambda s: np.maximum(rng.standard_normal(s), 0)])  # ReLU's zeros
+@pytest.mark.parametrize("size", [(6, 6), (7, 8), (5, 9)])
+def test_max_pool2d_over_tiles_matches_torch(kernel_size, make_input, size):
+    """Stride equal to the kernel, no padding: the one-node tiled path, cropping odd edges as torch does."""
+    array = make_input((2, 3) + size)
+    assert F.max_pool2d(tg.tensor(array, requires_grad=True), kernel_size).grad_fn.name() == \
+        "MaxPool2DWithIndicesBackward0"
+    check_against_torch(lambda x: F.max_pool2d(x, kernel_size), lambda x: TF.max_pool2d(x, kernel_size), array)
+    check_against_torch(lambda x: nn.MaxPool2d(kernel_size)(x), lambda x: torch.nn.MaxPool2d(kernel_size)(x),
+                        array.astype(np.float32))
+
+
+def test_max_pool2d_over_tiles_sends_the_gradient_to_a_nan_like_torch():
+    array = rng.standard_normal((1, 2, 4, 4))
+    array[0, 0, 1, 1] = array[0, 1, 2, 3] = np.nan
+    x, x_t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    out, expected = F.max_pool2d(x, 2), TF.max_pool2d(x_t, 2)
+    np.testing.assert_array_equal(np.isnan(out.detach().numpy()), np.isnan(expected.detach().numpy()))
+    upstream = rng.standard_normal((1, 2, 2, 2))
+    out.backward(tg.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(x.grad.numpy(), x_t.grad.numpy())
+
+
+def test_max_pool2d_over_tiles_backward_recorded_matches_torch():
+    array = tied((2, 2, 6, 7))
+    x, x_t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    upstream = rng.standard_normal((2, 2, 3, 3))
+    (grad,) = tg.autograd.grad(F.max_pool2d(x, 2), x, tg.tensor(upstream), create_graph=True)
+    (grad_t,) = torch.autograd.grad(TF.max_pool2d(x_t, 2), x_t, torch.tensor(upstream), create_graph=True)
+    assert_close(grad, grad_t)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_max_pool2d_property(data):
