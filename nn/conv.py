@@ -233,9 +233,10 @@ def _conv2d(x, weight, bias, stride, padding, dilation, groups):
     rows = rows.permute(1, 0, 5, 6, 2, 3, 4).reshape(groups, n * out_h * out_w, -1)   # (G, N*oH*oW, C/G*kH*kW)
     kernels = weight.reshape(groups, group_out, -1)                                  # (G, O/G, C/G*kH*kW)
     out = rows @ kernels.mT                                                          # (G, N*oH*oW, O/G)
+    if bias is not None:
+        out = out + bias.reshape(groups, 1, group_out)
     out = out.reshape(groups, n, out_h, out_w, group_out).permute(1, 0, 4, 2, 3)
-    out = out.reshape(n, out_channels, out_h, out_w)
-    return out if bias is None else out + bias.reshape(1, out_channels, 1, 1)
+    return out.reshape(n, out_channels, out_h, out_w).contiguous()   # torch's layout: the next ops run fast
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -136,15 +136,17 @@ class MaxPoolTiles(Op):
         out_h, out_w = height // kernel_h, width // kernel_w
         self.input_shape = x.shape
         tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(n, channels, out_h, kernel_h, out_w, kernel_w)
-        output = tiles.max(axis=(3, 5))                                       # (N, C, oH, oW)
+        offsets = [(i, j) for i in range(kernel_h) for j in range(kernel_w)]     # scan order within a tile
+        output = tiles[:, :, :, 0, :, 0].copy()                                  # (N, C, oH, oW)
+        for i, j in offsets[1:]:
+            self.xp.maximum(output, tiles[:, :, :, i, :, j], out=output)  # faster than max over axes (3, 5)
         first_max = self.xp.zeros(tiles.shape, dtype=bool)
         taken = self.xp.zeros(output.shape, dtype=bool)
-        for i in range(kernel_h):
-            for j in range(kernel_w):
-                tile = tiles[:, :, :, i, :, j]
-                hit = ((tile == output) | (tile != tile)) & ~taken
-                first_max[:, :, :, i, :, j] = hit
-                taken |= hit
+        for i, j in offsets:
+            tile = tiles[:, :, :, i, :, j]
+            hit = ((tile == output) | (tile != tile)) & ~taken
+            first_max[:, :, :, i, :, j] = hit
+            taken |= hit
         self.save_for_backward(first_max)
         return output
 
