@@ -20,10 +20,13 @@ import warnings
 from typing import Callable, NamedTuple
 
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn.dropout import dropout as _dropout
 from tinygrad_edu.nn.linear import linear
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.ops_elementwise import Sigmoid, Tanh
+from tinygrad_edu.ops_movement import Cat
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -52,12 +55,56 @@ def relu_step(input_gates, state, recurrent):
 
 def lstm_step(input_gates, state, recurrent):
     h, c = state
-    i, f, g, o = (input_gates + linear(h, recurrent.weight_hh)).chunk(4, dim=1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
+    gates = input_gates + linear(h, recurrent.weight_hh)                  # (B, 4H)
     if recurrent.weight_hr is not None:
-        h = linear(h, recurrent.weight_hr)
-    return h, c
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return linear(o.sigmoid() * c.tanh(), recurrent.weight_hr), c
+    hidden = c.shape[1]
+    h_and_c = _LSTMState.apply(_LSTMGates.apply(gates), c)                   # (B, 2H)
+    return h_and_c[:, :hidden], h_and_c[:, hidden:]
+
+
+class _LSTMGates(Op):
+    """The gate activations of an LSTM step in one node: sigmoid on the input, forget and
+    output gates, tanh on the cell gate, for ``(B, 4H)`` pre-activations."""
+
+    def forward(self, gates):
+        hidden = gates.shape[1] // 4
+        activated = Sigmoid.apply(gates)
+        activated[:, 2 * hidden:3 * hidden] = Tanh.apply(gates[:, 2 * hidden:3 * hidden])
+        is_sigmoid = self.xp.ones((1, 4 * hidden), dtype=gates.dtype)
+        is_sigmoid[:, 2 * hidden:3 * hidden] = 0
+        self.save_for_backward(activated, is_sigmoid)
+        return activated
+
+    def backward(self, grad_output):
+        activated, is_sigmoid = self.saved_tensors
+        # sigmoid' = a - a², tanh' = 1 - a²: both are 1 - a² - is_sigmoid·(1 - a)
+        return grad_output * (1 - activated * activated - is_sigmoid * (1 - activated))
+
+
+class _LSTMState(Op):
+    """The new state of an LSTM step: c = f·c_prev + i·g and h = o·tanh(c) from activated gates ``(B, 4H)`` and ``c_prev (B, H)``,
+    returned side by side as ``(B, 2H)``: ``[h | c]``."""
+
+    def forward(self, activated, c_prev):
+        hidden = c_prev.shape[1]
+        i, f, g, o = (activated[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = f * c_prev + i * g
+        h_and_c = self.xp.concatenate([o * self.xp.tanh(c), c], axis=1)
+        self.save_for_backward(activated, c_prev, h_and_c)
+        return h_and_c
+
+    def backward(self, grad_output):
+        activated, c_prev, h_and_c = self.saved_tensors
+        hidden = c_prev.shape[1]
+        i, f, g, o = (activated[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        tanh_c = Tanh.apply(h_and_c[:, hidden:])
+        grad_h = grad_output[:, :hidden]
+        grad_c = grad_output[:, hidden:] + grad_h * o * (1 - tanh_c * tanh_c)
+        grad_gates = Cat.apply(grad_c * g, grad_c * c_prev, grad_c * i, grad_h * tanh_c, dim=1)
+        return grad_gates, grad_c * f
 
 
 def gru_step(input_gates, state, recurrent):

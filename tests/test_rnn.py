@@ -335,3 +335,21 @@ def test_cell_errors():
         nn.GRUCell(3, 4)(tg.randn(1, 2, 3))
     with pytest.raises(ValueError, match="LSTMCell: Expected hx\\[1\\] to be 1D or 2D, got 3D instead"):
         nn.LSTMCell(3, 4)(tg.randn(2, 3), (tg.zeros(2, 4), tg.zeros(1, 2, 4)))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_second_derivatives_through_a_layer_match_torch(kind):
+    """The gradient of a gradient: the step's backward recorded with create_graph, as torch records it."""
+    theirs, ours = build_pair(kind, dict(input_size=3, hidden_size=4), "float64")
+    array = random_array((5, 2, 3), "float64", np.random.default_rng(4))
+    probe = random_array((5, 2, 3), "float64", np.random.default_rng(5))
+    results = []
+    for lib, model in ((torch, theirs), (tg, ours)):
+        x = lib.tensor(array, requires_grad=True)
+        output, _ = model(x)
+        (grad_x,) = lib.autograd.grad((output * output).sum(), x, create_graph=True)
+        (grad_grad_x,) = lib.autograd.grad((grad_x * lib.tensor(probe)).sum(), x)
+        results.append((grad_x, grad_grad_x))
+    (torch_grad, torch_second), (ours_grad, ours_second) = results
+    assert_close(ours_grad, torch_grad, what="gradient")
+    assert_close(ours_second, torch_second, what="second derivative")
