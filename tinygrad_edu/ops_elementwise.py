@@ -183,9 +183,10 @@ class Tanh(Op):
 class Sigmoid(Op):
     def forward(self, x):
         xp = self.xp
-        # exp of a negative number only: no overflow for large |x|
+        # exp of a negative number only: no overflow for large |x|; e / (1 + e) keeps tiny results exact
         exp_neg_abs = xp.exp(-xp.abs(x))
-        output = xp.where(x >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs)).astype(x.dtype, copy=False)
+        reciprocal = 1 / (exp_neg_abs + 1)
+        output = xp.where(x >= 0, reciprocal, exp_neg_abs * reciprocal)
         self.save_for_backward(output)
         return output
 
