@@ -12,7 +12,7 @@ import warnings
 import numpy
 
 from tinygrad_edu import graph
-from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly, _needs_copy
+from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly
 from tinygrad_edu.graph import topological_order
 from tinygrad_edu.tensor import Tensor
 
@@ -118,12 +118,13 @@ def _run(outputs, output_grads, retain_graph, create_graph, capture, accumulate)
             grad_output = pending.pop(node, None)
             if grad_output is None:
                 continue
-            if node._hooks is not None or isinstance(node, AccumulateGrad):
+            at_leaf = node.__class__ is AccumulateGrad
+            if at_leaf or node._hooks is not None:
                 grad_output = _run_hooks(node, grad_output, on_arrays, shared)
             if capture is not None and node in capture:
                 captured[node] = _as_tensor(grad_output, _device_of_node(node))
                 shared.add(id(_array_of(grad_output)))
-            if isinstance(node, AccumulateGrad):
+            if at_leaf:
                 if accumulate and (capture is None or node in capture):
                     node.accumulate(grad_output, shared)
                 continue
@@ -160,19 +161,19 @@ def _add_grad(pending, node, gradient, shared):
     existing = pending.get(node)
     if existing is None:
         pending[node] = gradient
-    elif isinstance(existing, Tensor):
-        pending[node] = existing + gradient
-    elif existing.shape == gradient.shape and not _needs_copy(existing, shared):
+    elif not isinstance(existing, Tensor) and existing.base is None and id(existing) not in shared \
+            and existing.shape == gradient.shape:
         existing += gradient
+        pending[node] = existing  # a NumPy scalar is immutable: there += made a new one
     else:
         pending[node] = existing + gradient
 
 
 def _mark_repeats(input_grads, shared):
-    """Mark an array that one backward sends to two inputs: neither may add into it in place."""
-    for position, input_grad in enumerate(input_grads[1:], 1):
-        if input_grad is not None and any(input_grad is earlier for earlier in input_grads[:position]):
-            shared.add(id(input_grad))
+    """Mark the arrays of a backward that sends one array to two inputs: none may be added into in place."""
+    ids = [id(input_grad) for input_grad in input_grads if input_grad is not None]
+    if len(set(ids)) < len(ids):
+        shared.update(ids)
 
 
 def _array_of(gradient):
