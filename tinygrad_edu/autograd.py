@@ -171,6 +171,10 @@ def _add_grad(pending, node, gradient, shared):
 
 def _mark_repeats(input_grads, shared):
     """Mark the arrays of a backward that sends one array to two inputs: none may be added into in place."""
+    if len(input_grads) == 2:  # most ops: one comparison
+        if input_grads[0] is input_grads[1] and input_grads[0] is not None:
+            shared.add(id(input_grads[0]))
+        return
     ids = [id(input_grad) for input_grad in input_grads if input_grad is not None]
     if len(set(ids)) < len(ids):
         shared.update(ids)

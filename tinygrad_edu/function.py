@@ -106,7 +106,7 @@ class Function(Node):
         output_array = node.forward(*[t._data for t in inputs], **params)
         output = cls._Tensor._wrap(output_array, node.output_device or device, record)
         if record:
-            node._next = tuple([t._gradient_edge() for t in inputs])
+            node._next = tuple([t.grad_fn or t._gradient_edge() for t in inputs])
             node._unpack_arrays = False  # True while autograd runs the backward on arrays
             node.output_info = (output_array.shape, output_array.dtype, output._device)
             node.module_scope = graph._grad_mode.module_scope
