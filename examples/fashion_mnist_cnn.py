@@ -11,9 +11,9 @@ cosine learning-rate schedule.
 It saves the weights to runs/fashion_mnist_cnn.safetensors and draws one training step's graph to
 runs/fashion_mnist_cnn_graph.svg (the layers inside the conv blocks drawn as one box each).
 
-Measured with the default settings on the CPU (2026-12-02, commit c7c5e37, a shared 2-core "AMD
+Measured with the default settings on the CPU (2026-12-02, commit 5147ab8, a shared 2-core "AMD
 EPYC" machine, 1 thread per library, so the times are indicative): tinygrad_edu reached test
-accuracy 0.9274 after its 10 epochs in 1199 s; PyTorch, the same recipe, 0.9227 in 434 s.
+accuracy 0.9261 after its 10 epochs in 940 s; PyTorch, the same recipe, 0.9227 in 434 s.
 examples/README.md has the details.
 """
 import sys

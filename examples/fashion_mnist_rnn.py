@@ -11,10 +11,10 @@ layer reads the rows top to bottom; a Linear layer classifies its last hidden st
 It saves the weights to runs/fashion_mnist_rnn_<cell>.safetensors and draws one training step's
 graph (the unrolled recurrence, module by module) to runs/fashion_mnist_rnn_<cell>_graph.svg.
 
-Measured with the default settings on the CPU (2026-12-02, commit c7c5e37, a shared 2-core "AMD
+Measured with the default settings on the CPU (2026-12-02, commit 5147ab8, a shared 2-core "AMD
 EPYC" machine, 1 thread per library, so the times are indicative): after its 8 epochs, the LSTM
-reached test accuracy 0.8950 in 261 s with tinygrad_edu and 0.8944 in 62 s with PyTorch; the GRU
-0.8993 in 177 s and 0.9008 in 96 s. examples/README.md has the details.
+reached test accuracy 0.8950 in 207 s with tinygrad_edu and 0.8944 in 62 s with PyTorch; the GRU
+0.8993 in 140 s and 0.9008 in 96 s. examples/README.md has the details.
 """
 import sys
 
