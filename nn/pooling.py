@@ -2,8 +2,8 @@
 
 Fixed windows come from ``Im2Col`` (a strided view of the padded input, see
 ``nn/conv.py``); a reduction over the window axes pools them. Max pooling picks each
-window's first maximum with ``argmax`` and ``gather``s it, so the gradient flows to
-exactly that input position, as in torch. Windows that tile the input (stride equal to
+window's first maximum (in a window holding NaN, its last NaN) and ``gather``s it, so the
+gradient flows to exactly that input position, as in torch. Windows that tile the input (stride equal to
 the kernel, no padding or dilation: the usual ``MaxPool2d(2)``) take a shortcut, one
 ``MaxPoolTiles`` node over a reshaped view.
 """
@@ -101,12 +101,20 @@ def _max_over_windows(windows, index_table, return_indices):
     ``index_table`` ``(oH, oW, K)`` holds each window element's flat position in the input
     plane; it gives the indices that ``return_indices`` asks for.
     """
-    position = windows.argmax(dim=-1, keepdim=True)
+    position = _pooled_position(windows)
     values = windows.gather(-1, position).squeeze(-1)
     if not return_indices:
         return values
     table = index_table.expand(*windows.shape)
     return values, table.gather(-1, position).squeeze(-1)
+
+
+def _pooled_position(windows):
+    """Which element of each window (last axis, ``K`` long) torch's max pooling picks, as ``(..., 1)``:
+    the first maximum, or in a window holding NaN the last NaN."""
+    is_nan = windows.isnan()
+    last_nan = windows.shape[-1] - 1 - is_nan.flip(-1).to(tg.uint8).argmax(dim=-1, keepdim=True)
+    return last_nan.where(is_nan.any(dim=-1, keepdim=True), windows.argmax(dim=-1, keepdim=True))
 
 
 def _flat_index_table(rows, cols, width):
@@ -127,7 +135,8 @@ class MaxPoolTiles(Op):
     """Max pooling whose windows tile the input: ``(N, C, H, W)`` seen as ``(N, C, oH, kH, oW, kW)``.
 
     Rows and columns past the last whole tile are left out, as floor mode does. The gradient
-    goes to each tile's first maximum in scan order (or its first NaN), as in torch.
+    goes to each tile's first maximum in scan order, or in a tile holding NaN to its last NaN,
+    as in torch.
     """
     backward_name = "MaxPool2DWithIndicesBackward0"
 
@@ -143,9 +152,12 @@ class MaxPoolTiles(Op):
         first_max = self.xp.zeros(tiles.shape, dtype=bool)
         taken = self.xp.zeros(output.shape, dtype=bool)
         for i, j in offsets:
-            tile = tiles[:, :, :, i, :, j]
-            hit = ((tile == output) | (tile != tile)) & ~taken
+            hit = (tiles[:, :, :, i, :, j] == output) & ~taken
             first_max[:, :, :, i, :, j] = hit
+            taken |= hit
+        for i, j in reversed(offsets):      # a NaN maximum equals nothing: there the last NaN wins
+            hit = self.xp.isnan(tiles[:, :, :, i, :, j]) & ~taken
+            first_max[:, :, :, i, :, j] |= hit
             taken |= hit
         self.save_for_backward(first_max)
         return output

@@ -94,16 +94,34 @@ def test_max_pool2d_over_tiles_matches_torch(kernel_size, make_input, size):
                         array.astype(np.float32))
 
 
-def test_max_pool2d_over_tiles_sends_the_gradient_to_a_nan_like_torch():
-    array = rng.standard_normal((1, 2, 4, 4))
-    array[0, 0, 1, 1] = array[0, 1, 2, 3] = np.nan
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=3, stride=2, padding=1),
+                                    dict(kernel_size=2, return_indices=True)])
+def test_max_pool2d_with_nans_picks_the_element_torch_picks(kwargs):
+    """A window holding NaN gives NaN; its gradient (and index) goes to the window's last NaN, as in torch."""
+    array = rng.standard_normal((2, 2, 6, 6))
+    array[rng.random(array.shape) < 0.3] = np.nan
     x, x_t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
-    out, expected = F.max_pool2d(x, 2), TF.max_pool2d(x_t, 2)
-    np.testing.assert_array_equal(np.isnan(out.detach().numpy()), np.isnan(expected.detach().numpy()))
-    upstream = rng.standard_normal((1, 2, 2, 2))
+    out, expected = F.max_pool2d(x, **kwargs), TF.max_pool2d(x_t, **kwargs)
+    if isinstance(expected, tuple):
+        (out, indices), (expected, expected_indices) = out, expected
+        np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    upstream = rng.standard_normal(tuple(expected.shape))
     out.backward(tg.tensor(upstream))
     expected.backward(torch.tensor(upstream))
     np.testing.assert_allclose(x.grad.numpy(), x_t.grad.numpy())
+
+
+def test_adaptive_max_pool2d_with_nans_picks_the_element_torch_picks():
+    array = rng.standard_normal((2, 2, 7, 6))
+    array[rng.random(array.shape) < 0.3] = np.nan
+    x, x_t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    (out, indices), (expected, expected_indices) = (F.adaptive_max_pool2d(x, (3, 2), return_indices=True),
+                                                    TF.adaptive_max_pool2d(x_t, (3, 2), return_indices=True))
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), x_t.grad.numpy())
 
 
 def test_max_pool2d_over_tiles_backward_recorded_matches_torch():
