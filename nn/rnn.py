@@ -109,13 +109,48 @@ class _LSTMState(Op):
 
 def gru_step(input_gates, state, recurrent):
     (h,) = state
-    hidden_gates = linear(h, recurrent.weight_hh, recurrent.hidden_bias)
-    input_r, input_z, input_n = input_gates.chunk(3, dim=1)
-    hidden_r, hidden_z, hidden_n = hidden_gates.chunk(3, dim=1)
-    r = (input_r + hidden_r).sigmoid()
-    z = (input_z + hidden_z).sigmoid()
-    n = (input_n + r * hidden_n).tanh()
-    return (n + z * (h - n),)  # (1 - z) * n + z * h
+    hidden_gates = linear(h, recurrent.weight_hh, recurrent.hidden_bias)   # (B, 3H)
+    return (_GRUState.apply(_GRUGates.apply(input_gates, hidden_gates), h),)
+
+
+class _GRUGates(Op):
+    """The gates of a GRU step in one node, from the input and hidden projections ``(B, 3H)``:
+    r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), returned as ``[r | z | n]``."""
+
+    def forward(self, input_gates, hidden_gates):
+        hidden = input_gates.shape[1] // 3
+        r_and_z = Sigmoid.apply(input_gates[:, :2 * hidden] + hidden_gates[:, :2 * hidden])
+        n = Tanh.apply(input_gates[:, 2 * hidden:] + r_and_z[:, :hidden] * hidden_gates[:, 2 * hidden:])
+        gates = self.xp.concatenate([r_and_z, n], axis=1)
+        self.save_for_backward(gates, hidden_gates)
+        return gates
+
+    def backward(self, grad_output):
+        gates, hidden_gates = self.saved_tensors
+        hidden = gates.shape[1] // 3
+        r, z, n = (gates[:, k * hidden:(k + 1) * hidden] for k in range(3))
+        grad_n = grad_output[:, 2 * hidden:] * (1 - n * n)                        # through the tanh
+        grad_r = (grad_output[:, :hidden] + grad_n * hidden_gates[:, 2 * hidden:]) * r * (1 - r)
+        grad_z = grad_output[:, hidden:2 * hidden] * z * (1 - z)
+        return (Cat.apply(grad_r, grad_z, grad_n, dim=1),
+                Cat.apply(grad_r, grad_z, grad_n * r, dim=1))
+
+
+class _GRUState(Op):
+    """The new hidden state of a GRU step: (1 − z)·n + z·h, from gates ``[r | z | n]`` and ``h``."""
+
+    def forward(self, gates, h):
+        hidden = h.shape[1]
+        z, n = gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
+        self.save_for_backward(gates, h)
+        return n + z * (h - n)
+
+    def backward(self, grad_output):
+        gates, h = self.saved_tensors
+        hidden = h.shape[1]
+        z, n = gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
+        grad_gates = Cat.apply(grad_output * 0, grad_output * (h - n), grad_output * (1 - z), dim=1)
+        return grad_gates, grad_output * z
 
 
 class Mode(NamedTuple):
