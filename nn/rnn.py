@@ -5,7 +5,9 @@ A layer runs one direction of a sequence in two parts:
 1. the input projection of every time step for every gate at once: one matmul
    ``(T*B, input_size) @ W_ih^T`` made before the loop;
 2. a Python loop over time that adds the hidden projection ``h @ W_hh^T`` (all gates in
-   one matmul again) and applies the gate arithmetic of the step.
+   one matmul again) and applies the gate arithmetic of the step. LSTM and GRU steps do that
+   arithmetic in two nodes of their own (``_LSTMGates`` and ``_LSTMState``, ``_GRUGates`` and
+   ``_GRUState``), each backward written out, so a step adds three nodes to the graph, not a dozen.
 
 ``F.linear`` does both products: it multiplies by the transposed weight as a view, so no
 transposed copy and no transpose node are made.
