@@ -151,7 +151,8 @@ class _GRUState(Op):
         gates, h = self.saved_tensors
         hidden = h.shape[1]
         z, n = gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
-        grad_gates = Cat.apply(grad_output * 0, grad_output * (h - n), grad_output * (1 - z), dim=1)
+        no_grad_r = grad_output * 0                     # r enters through n, in _GRUGates' backward
+        grad_gates = Cat.apply(no_grad_r, grad_output * (h - n), grad_output * (1 - z), dim=1)
         return grad_gates, grad_output * z
 
 

@@ -208,7 +208,7 @@ def _run_hooks(node, grad_output, on_arrays, shared):
 def _keep_retained_grad(node, grad_output):
     tensor = node._retained()
     if tensor is not None:
-        detached = grad_output if graph.is_grad_enabled() else _as_tensor(grad_output, node.output_info[2]).clone()
+        detached = grad_output if graph.is_grad_enabled() else _as_tensor(grad_output, _device_of_node(node)).clone()
         tensor.grad = detached if tensor.grad is None else tensor.grad + detached
 
 
@@ -221,7 +221,7 @@ def _call_backward(node, grad_output, on_arrays, shared):
         finally:
             node._unpack_arrays = False
     elif on_arrays:
-        input_grads = node.backward(Tensor._wrap(grad_output, node.output_info[2]))
+        input_grads = node.backward(_as_tensor(grad_output, _device_of_node(node)))
         input_grads = _arrays_of_results(input_grads, shared)
     else:
         input_grads = node.backward(grad_output)
