@@ -1,7 +1,18 @@
-"""Shared test settings: PyTorch, the oracle, runs single-threaded (tiny tensors are faster that way)."""
+"""Shared test settings: PyTorch, the oracle, runs single-threaded (tiny tensors are faster that way),
+and every test starts from the same random state in both libraries, whichever tests ran before it in
+its worker (so a draw that lands near a tolerance cannot come and go between runs)."""
+import pytest
 import torch
 
+import tinygrad_edu
+
 torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def same_random_state_for_every_test():
+    tinygrad_edu.manual_seed(0)
+    torch.manual_seed(0)
 
 
 def pytest_addoption(parser):
