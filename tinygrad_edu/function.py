@@ -103,7 +103,12 @@ class Function(Node):
         record = True in needs
         node.needs_input_grad = needs if record else _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
         node._saved = ()
-        output_array = node.forward(*[t._data for t in inputs], **params)
+        if len(inputs) == 2 and not params:  # the common calls spelled out: a call with * costs more
+            output_array = node.forward(inputs[0]._data, inputs[1]._data)
+        elif len(inputs) == 1 and not params:
+            output_array = node.forward(inputs[0]._data)
+        else:
+            output_array = node.forward(*[t._data for t in inputs], **params)
         output = cls._Tensor._wrap(output_array, node.output_device or device, record)
         if record:
             node._next = tuple([t.grad_fn or t._gradient_edge() for t in inputs])
@@ -160,11 +165,13 @@ class Function(Node):
             if item is None:
                 unpacked.append(None)
             elif isinstance(item, Tensor):
-                self._check_version(item._version_counter[0], version, item)
+                if item._version_counter[0] != version:
+                    self._raise_modified(item._version_counter[0], version, item)
                 unpacked.append(item)
             elif item is _OUTPUT:
                 array, counter, device = self._output
-                self._check_version(counter[0], 0, array)
+                if counter[0] != 0:
+                    self._raise_modified(counter[0], 0, array)
                 output = Tensor._wrap(array, device, True)
                 output.grad_fn = self
                 unpacked.append(output)
@@ -179,24 +186,26 @@ class Function(Node):
                 unpacked.append(item)
             elif item is _OUTPUT:
                 array, counter, _ = self._output
-                self._check_version(counter[0], 0, array)
+                if counter[0] != 0:
+                    self._raise_modified(counter[0], 0, array)
                 unpacked.append(array)
             else:
-                self._check_version(item._version_counter[0], version, item)
+                if item._version_counter[0] != version:
+                    self._raise_modified(item._version_counter[0], version, item)
                 unpacked.append(item._data)
         return tuple(unpacked)
 
     def _device_of(self, array):
         return device_of_array(array)
 
-    def _check_version(self, current, saved, item):
-        if current != saved:
-            shape = "[" + ", ".join(map(str, item.shape)) + "]"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{_type_name(item)} {shape}], which is output 0 of {self.name()}, is at "
-                f"version {current}; expected version {saved} instead. Hint: the backtrace further above "
-                "can be found with anomaly detection enabled (set_detect_anomaly(True)).")
+    def _raise_modified(self, current, saved, item):
+        """A saved array was changed in place after forward: its gradient would be wrong."""
+        shape = "[" + ", ".join(map(str, item.shape)) + "]"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{_type_name(item)} {shape}], which is output 0 of {self.name()}, is at "
+            f"version {current}; expected version {saved} instead. Hint: the backtrace further above "
+            "can be found with anomaly detection enabled (set_detect_anomaly(True)).")
 
     def _release(self):
         self._saved = None
