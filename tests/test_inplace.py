@@ -367,3 +367,50 @@ def test_requires_grad_in_place():
     y.requires_grad_(True)
     with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables."):
         y.requires_grad_(False)
+
+
+@pytest.mark.parametrize("name", ["saved_input_via_zero", "saved_output_of_exp"])
+def test_modifying_a_saved_tensor_raises_when_the_backward_is_recorded(name):
+    """With create_graph=True the saved values come back as Tensors: the same check, the same message."""
+    def scenario(m):
+        x = start(m, requires_grad=True)
+        m.autograd.grad(ERROR_CASES[name](x).sum(), x, create_graph=True)
+    raise_both(scenario, RuntimeError, MODIFIED)
+
+
+class _TorchSavedExp(torch.autograd.Function):
+    """exp that saves its input and its output, in torch's style of Function..."""
+    @staticmethod
+    def forward(ctx, x):
+        output = x.exp()
+        ctx.save_for_backward(x, output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, output = ctx.saved_tensors
+        return grad_output * output
+
+
+class _SavedExp(tg.autograd.Function):
+    """...and in ours: forward on arrays, backward on the saved values as Tensors."""
+    def forward(self, x):
+        output = self.xp.exp(x)
+        self.save_for_backward(x, output)
+        return output
+
+    def backward(self, grad_output):
+        x, output = self.saved_tensors
+        return grad_output * output
+
+
+@pytest.mark.parametrize("modify", ["input", "output"])
+def test_modifying_what_a_user_function_saved_raises_at_backward(modify):
+    def scenario(m):
+        x = start(m, requires_grad=True)
+        y = x * 1
+        z = (_TorchSavedExp if m is torch else _SavedExp).apply(y)
+        with m.no_grad():
+            (y if modify == "input" else z).mul_(2)
+        z.sum().backward()
+    raise_both(scenario, RuntimeError, MODIFIED)
