@@ -5,9 +5,11 @@ A layer runs one direction of a sequence in two parts:
 1. the input projection of every time step for every gate at once: one matmul
    ``(T*B, input_size) @ W_ih^T`` made before the loop;
 2. a Python loop over time that adds the hidden projection ``h @ W_hh^T`` (all gates in
-   one matmul again) and applies the gate arithmetic of the step. LSTM and GRU steps do that
-   arithmetic in two nodes of their own (``_LSTMGates`` and ``_LSTMState``, ``_GRUGates`` and
-   ``_GRUState``), each backward written out, so a step adds three nodes to the graph, not a dozen.
+   one matmul again) and applies the gate arithmetic of the step. GRU steps do that
+   arithmetic in two nodes of their own (``_GRUGates`` and ``_GRUState``), each backward
+   written out, so a step adds three nodes to the graph, not a dozen. An LSTM layer (without
+   ``proj_size``) runs the whole loop inside one node, ``LSTMLayer``, whose backward is
+   backpropagation through time written out.
 
 ``F.linear`` does both products: it multiplies by the transposed weight as a view, so no
 transposed copy and no transpose node are made.
@@ -27,7 +29,7 @@ from tinygrad_edu.nn.dropout import dropout as _dropout
 from tinygrad_edu.nn.linear import linear
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
-from tinygrad_edu.ops_elementwise import Sigmoid, Tanh
+from tinygrad_edu.ops_elementwise import Sigmoid, Tanh, sigmoid
 from tinygrad_edu.ops_movement import Cat
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -57,56 +59,117 @@ def relu_step(input_gates, state, recurrent):
 
 def lstm_step(input_gates, state, recurrent):
     h, c = state
-    gates = input_gates + linear(h, recurrent.weight_hh)                  # (B, 4H)
     if recurrent.weight_hr is not None:
+        gates = input_gates + linear(h, recurrent.weight_hh)              # (B, 4H)
         i, f, g, o = gates.chunk(4, dim=1)
         c = f.sigmoid() * c + i.sigmoid() * g.tanh()
         return linear(o.sigmoid() * c.tanh(), recurrent.weight_hr), c
-    hidden = c.shape[1]
-    h_and_c = _LSTMState.apply(_LSTMGates.apply(gates), c)                   # (B, 2H)
-    return h_and_c[:, :hidden], h_and_c[:, hidden:]
+    states = LSTMLayer.apply(input_gates.unsqueeze(0), h, c, recurrent.weight_hh)   # a sequence of one step
+    return states[0, 0], states[1, 0]
 
 
-class _LSTMGates(Op):
-    """The gate activations of an LSTM step in one node: sigmoid on the input, forget and
-    output gates, tanh on the cell gate, for ``(B, 4H)`` pre-activations."""
+class LSTMLayer(Op):
+    """A whole LSTM sequence in one node, as torch's float32 CPU LSTM is (``MkldnnRnnLayerBackward0``).
+
+    From the input projections ``(T, B, 4H)``, the initial ``h0`` and ``c0`` ``(B, H)`` and
+    ``W_hh`` ``(4H, H)``, it returns every step's state stacked as ``(2, T, B, H)``: ``[0]``
+    holds h, ``[1]`` holds c. Backward runs backpropagation through time over the saved gates.
+    Recorded (``create_graph=True``), the backward first runs the steps again as recorded ops,
+    so its result is differentiable with respect to the inputs.
+
+    The steps run feature-major: h and c as ``(H, B)``, the gates as ``(4H, B)``, so each gate is
+    a block of whole rows. Columns sliced out of ``(B, 4H)`` would make every elementwise op of a
+    step loop over short strided rows, 3-4x slower in NumPy.
+    """
+
+    def forward(self, input_gates, h0, c0, weight_hh, reverse=False):
+        self.reverse = reverse
+        activated, hs, cs, tanh_cs = lstm_steps(input_gates, h0, c0, weight_hh, reverse)
+        xp = self.xp
+        states = xp.empty((2,) + input_gates.shape[:2] + h0.shape[1:], dtype=h0.dtype)
+        xp.stack([h.T for h in hs], out=states[0])
+        xp.stack([c.T for c in cs], out=states[1])
+        self.save_for_backward(input_gates, h0, c0, weight_hh, xp.stack(activated), xp.stack(cs), xp.stack(tanh_cs),
+                               states)
+        return states
+
+    def backward(self, grad_states):
+        input_gates, h0, c0, weight_hh, activated, cs, tanh_cs, states = self.saved_tensors
+        if self._unpack_arrays:
+            hs = states[0].swapaxes(1, 2)
+        else:
+            activated, hs, cs, tanh_cs = lstm_steps(input_gates, h0, c0, weight_hh, self.reverse)
+        length, batch, hidden = states.shape[1:]
+        order = time_order(length, self.reverse)
+        previous = {t: order[position - 1] for position, t in enumerate(order) if position}
+        grad_hs, grad_cs = grad_states[0].swapaxes(1, 2), grad_states[1].swapaxes(1, 2)   # (T, H, B)
+        step_grads = [None] * length
+        grad_h = grad_c = 0
+        for t in reversed(order):
+            c_prev = cs[previous[t]] if t in previous else c0.T
+            i, f, g, o = gate_blocks(activated[t], hidden)
+            grad_h = grad_hs[t] + grad_h
+            grad_c = grad_cs[t] + grad_c + grad_h * o * (1 - tanh_cs[t] * tanh_cs[t])
+            step_grads[t] = Cat.apply(grad_c * g * i * (1 - i), grad_c * c_prev * f * (1 - f),  # through σ and tanh
+                                      grad_c * i * (1 - g * g), grad_h * tanh_cs[t] * o * (1 - o), dim=0)
+            grad_h, grad_c = weight_hh.T @ step_grads[t], grad_c * f
+        grad_input_gates = stack([grad.T for grad in step_grads]).reshape(length * batch, 4 * hidden)
+        needs = self.needs_input_grad
+        grad_weight_hh = None
+        if needs[3]:                     # Σ_t grad_gates_tᵀ h_(t-1), as one product
+            previous_hs = stack([hs[previous[t]].T if t in previous else h0 for t in range(length)])
+            grad_weight_hh = grad_input_gates.T @ previous_hs.reshape(length * batch, hidden)
+        return (grad_input_gates.reshape(input_gates.shape), grad_h.T if needs[1] else None,
+                grad_c.T if needs[2] else None, grad_weight_hh)
+
+
+def lstm_steps(input_gates, h0, c0, weight_hh, reverse):
+    """The LSTM recurrence on arrays or on Tensors, feature-major (see ``LSTMLayer``): lists, in time
+    order, of every step's activated gates ``(4H, B)`` (σ on i, f, o; tanh on g), h, c and tanh(c)."""
+    hidden = h0.shape[1]
+    length = input_gates.shape[0]
+    activated, hs, cs, tanh_cs = ([None] * length for _ in range(4))
+    h, c = h0.T, c0.T
+    gates_per_step = time_steps(input_gates)
+    for t in time_order(length, reverse):
+        activated[t] = LSTMGates.apply(gates_per_step[t].T + weight_hh @ h)
+        i, f, g, o = gate_blocks(activated[t], hidden)
+        c = f * c + i * g
+        tanh_c = Tanh.apply(c)
+        h = o * tanh_c
+        hs[t], cs[t], tanh_cs[t] = h, c, tanh_c
+    return activated, hs, cs, tanh_cs
+
+
+class LSTMGates(Op):
+    """The gate activations of an LSTM step, feature-major: σ on the input, forget and output
+    gates, tanh on the cell gate, for ``(4H, B)`` pre-activations."""
 
     def forward(self, gates):
-        hidden = gates.shape[1] // 4
-        activated = Sigmoid.apply(gates)
-        activated[:, 2 * hidden:3 * hidden] = Tanh.apply(gates[:, 2 * hidden:3 * hidden])
-        is_sigmoid = self.xp.ones((1, 4 * hidden), dtype=gates.dtype)
-        is_sigmoid[:, 2 * hidden:3 * hidden] = 0
-        self.save_for_backward(activated, is_sigmoid)
+        hidden = gates.shape[0] // 4
+        activated = sigmoid(self.xp, gates)
+        self.xp.tanh(gates[2 * hidden:3 * hidden], out=activated[2 * hidden:3 * hidden])
+        self.save_for_backward(activated)
         return activated
 
     def backward(self, grad_output):
-        activated, is_sigmoid = self.saved_tensors
-        # sigmoid' = a - a², tanh' = 1 - a²: both are 1 - a² - is_sigmoid·(1 - a)
-        return grad_output * (1 - activated * activated - is_sigmoid * (1 - activated))
+        activated, = self.saved_tensors
+        i, f, g, o = gate_blocks(activated, activated.shape[0] // 4)
+        return grad_output * Cat.apply(i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o), dim=0)
 
 
-class _LSTMState(Op):
-    """The new state of an LSTM step: c = f·c_prev + i·g and h = o·tanh(c) from activated gates ``(B, 4H)`` and ``c_prev (B, H)``,
-    returned side by side as ``(B, 2H)``: ``[h | c]``."""
+def gate_blocks(gates, hidden):
+    """The (input, forget, cell, output) blocks of rows of ``(4H, B)`` gates."""
+    return gates[:hidden], gates[hidden:2 * hidden], gates[2 * hidden:3 * hidden], gates[3 * hidden:]
 
-    def forward(self, activated, c_prev):
-        hidden = c_prev.shape[1]
-        i, f, g, o = (activated[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        c = f * c_prev + i * g
-        h_and_c = self.xp.concatenate([o * self.xp.tanh(c), c], axis=1)
-        self.save_for_backward(activated, c_prev, h_and_c)
-        return h_and_c
 
-    def backward(self, grad_output):
-        activated, c_prev, h_and_c = self.saved_tensors
-        hidden = c_prev.shape[1]
-        i, f, g, o = (activated[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        tanh_c = Tanh.apply(h_and_c[:, hidden:])
-        grad_h = grad_output[:, :hidden]
-        grad_c = grad_output[:, hidden:] + grad_h * o * (1 - tanh_c * tanh_c)
-        grad_gates = Cat.apply(grad_c * g, grad_c * c_prev, grad_c * i, grad_h * tanh_c, dim=1)
-        return grad_gates, grad_c * f
+def stack(pieces):
+    """Pieces of one shape, arrays or Tensors, joined along a new first axis."""
+    return Cat.apply(*[piece[None] for piece in pieces], dim=0)
+
+
+def time_order(length, reverse):
+    return range(length - 1, -1, -1) if reverse else range(length)
 
 
 def gru_step(input_gates, state, recurrent):
@@ -199,9 +262,13 @@ def time_steps(sequence):
 def run_direction(input_gates, state, recurrent, mode, reverse):
     """Run one direction of one layer over time: (outputs (T, B, H), final state tuple)."""
     length = input_gates.shape[0]
+    if mode.step is lstm_step and recurrent.weight_hr is None:
+        states = LSTMLayer.apply(input_gates, *state, recurrent.weight_hh, reverse=reverse)
+        last = 0 if reverse else length - 1
+        return states[0].clone(), (states[0, last], states[1, last])   # a clone, not a view: open to in-place ops
     gates_per_step = time_steps(input_gates)
     outputs = [None] * length
-    for t in (range(length - 1, -1, -1) if reverse else range(length)):
+    for t in time_order(length, reverse):
         state = mode.step(gates_per_step[t], state, recurrent)
         outputs[t] = state[0]
     return tg.stack(outputs), state

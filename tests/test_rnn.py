@@ -353,3 +353,54 @@ def test_second_derivatives_through_a_layer_match_torch(kind):
     (torch_grad, torch_second), (ours_grad, ours_second) = results
     assert_close(ours_grad, torch_grad, what="gradient")
     assert_close(ours_second, torch_second, what="second derivative")
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_second_derivatives_reach_the_state_and_weights_like_torch(bidirectional):
+    """create_graph through the one-node LSTM layer: the recorded backward runs the steps again as
+    recorded ops, so the gradient is differentiable in the initial state and the weights too."""
+    theirs, ours = build_pair("LSTM", dict(input_size=3, hidden_size=4, bidirectional=bidirectional), "float64")
+    directions = 2 if bidirectional else 1
+    rng = np.random.default_rng(6)
+    x_array, h_array, c_array = (random_array(shape, "float64", rng)
+                                 for shape in ((5, 2, 3), (directions, 2, 4), (directions, 2, 4)))
+    results = []
+    for lib, model in ((torch, theirs), (tg, ours)):
+        x, h0, c0 = (lib.tensor(array, requires_grad=True) for array in (x_array, h_array, c_array))
+        output, (h_n, c_n) = model(x, (h0, c0))
+        loss = (output * output).sum() + (h_n * c_n).sum()
+        wanted = (x, h0, c0, model.weight_hh_l0)
+        first = lib.autograd.grad(loss, wanted, create_graph=True)
+        penalty = sum((grad * grad).sum() for grad in first)
+        results.append(first + lib.autograd.grad(penalty, wanted))
+    for index, (o, t) in enumerate(zip(results[1], results[0])):
+        assert_close(o, t, what=f"{'first' if index < 4 else 'second'} derivative {index % 4}")
+
+
+def test_lstm_output_takes_in_place_ops_like_torch():
+    """A residual added in place to the output (out += x) works, as in torch."""
+    theirs, ours = build_pair("LSTM", dict(input_size=4, hidden_size=4), "float64")
+    array = random_array((5, 2, 4), "float64", np.random.default_rng(7))
+    grads = []
+    for lib, model in ((torch, theirs), (tg, ours)):
+        x = lib.tensor(array, requires_grad=True)
+        output, (h_n, _) = model(x)
+        output += x
+        ((output * output).sum() + h_n.sum()).backward()
+        grads.append((x.grad, model.weight_ih_l0.grad))
+    for o, t in zip(grads[1], grads[0]):
+        assert_close(o, t)
+
+
+def test_lstm_layer_is_one_node_keeping_float32():
+    """The steps of a layer live inside one node, and float32 stays float32 through it."""
+    lstm = nn.LSTM(3, 4)
+    output, (h_n, c_n) = lstm(tg.randn(6, 2, 3))
+    layer = output.grad_fn.next_functions[0][0].next_functions[0][0]
+    assert layer.name() == "LSTMLayerBackward0"
+    # the input projection (one matmul for every step), h0 and c0 (zeros, no grad), W_hh
+    assert [node and node.name() for node, _ in layer.next_functions] == ["AddmmBackward0", None, None,
+                                                                          "AccumulateGrad"]
+    assert {output.dtype, h_n.dtype, c_n.dtype} == {tg.float32}
+    h_n.sum().backward()
+    assert {parameter.grad.dtype for parameter in lstm.parameters()} == {tg.float32}

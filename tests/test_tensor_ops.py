@@ -3,6 +3,8 @@
 Each table row is ``(name, fn, inputs[, options])``: ``fn`` runs unchanged on both frameworks
 (see ``helpers.check``); ``inputs`` are shapes (random data) or arrays.
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -447,3 +449,20 @@ def test_batched_matmul_broadcasts_like_torch(batch, sizes):
     n, k, m = sizes
     a_shape, b_shape = batch.input_shapes
     check(lambda a, b: a @ b, a_shape + (n, k), b_shape + (k, m))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_saturates_like_torch_without_warnings(dtype):
+    """1 / (1 + exp(-x)), as torch computes it: where exp(-x) overflows (below about -88 in float32)
+    the result is 0 and its gradient 0, with no warning."""
+    values = [-1000.0, -100.0, -89.0, -88.0, -20.0, 0.0, 20.0, 100.0, 1000.0]
+    ours = tg.tensor(values, dtype=getattr(tg, dtype), requires_grad=True)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours_output = ours.sigmoid()
+        ours_output.sum().backward()
+    theirs_output = theirs.sigmoid()
+    theirs_output.sum().backward()
+    np.testing.assert_allclose(ours_output.detach().numpy(), theirs_output.detach().numpy(), rtol=1e-6, atol=0)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)

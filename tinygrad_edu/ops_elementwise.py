@@ -7,6 +7,8 @@ Inputs of binary ops arrive with equal shapes wherever a gradient is needed:
 broadcasting happens once, in ``Tensor._broadcast``, through ``Expand`` (whose
 backward sums). Masks and other arrays saved here are constants of the backward.
 """
+import numpy
+
 from tinygrad_edu.function import Function, Op
 
 
@@ -182,17 +184,23 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     def forward(self, x):
-        xp = self.xp
-        # exp of a negative number only: no overflow for large |x|; e / (1 + e) keeps tiny results exact
-        exp_neg_abs = xp.exp(-xp.abs(x))
-        reciprocal = 1 / (exp_neg_abs + 1)
-        output = xp.where(x >= 0, reciprocal, exp_neg_abs * reciprocal)
+        output = sigmoid(self.xp, x)
         self.save_for_backward(output)
         return output
 
     def backward(self, grad_output):
         output, = self.saved_tensors
         return grad_output * output * (1 - output)
+
+
+def sigmoid(xp, x):
+    """1 / (1 + exp(-x)) in one new array, as torch computes it: below x = -88 (float32) exp(-x)
+    overflows to inf, silently, and the result is 0."""
+    output = xp.negative(x, out=xp.empty_like(x))  # out=: an array even for 0-d x
+    with numpy.errstate(over="ignore"):
+        xp.exp(output, out=output)
+    output += 1
+    return xp.reciprocal(output, out=output)
 
 
 class Relu(Op):
