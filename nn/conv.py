@@ -1,8 +1,8 @@
 """Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d``, and ``unfold``/``fold``.
 
 Every convolution here is im2col: ``Im2Col`` lays the sliding windows of the input
-out as a strided *view* (no data copied), one reshape copies them into a matrix, and
-a single BLAS matmul (one per group) multiplies that matrix by the kernels. Its
+out as a strided *view* (no data copied), one reshape copies them into a matrix per
+image (``unfold``'s layout), and a batched matmul multiplies the kernels by each. Its
 adjoint, ``Col2Im``, adds window-shaped gradients back into an image with one slice
 addition per kernel offset. Each op's backward is the other, so gradients of any
 order come for free.
@@ -218,9 +218,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 def _conv2d(x, weight, bias, stride, padding, dilation, groups):
     """Batched 2-D convolution; ``padding`` as per-side pairs.
 
-    Output pixels are the rows of the matrices multiplied: besides reading naturally, this
-    orientation keeps every BLAS call of the backward fast (a long inner dimension with a
-    transposed right operand is what OpenBLAS handles worst).
+    The windows are copied once into ``unfold``'s layout, ``(N, G, C/G*kH*kW, oH*oW)``,
+    whose rows are runs of output pixels; the kernels ``(G, O/G, C/G*kH*kW)`` multiply each
+    image's matrix (a batched matmul), which leaves the result in torch's ``(N, O, oH, oW)``
+    layout with nothing to transpose, forward or backward.
     """
     n = x.shape[0]
     out_channels, group_channels, kernel_h, kernel_w = weight.shape
@@ -229,14 +230,11 @@ def _conv2d(x, weight, bias, stride, padding, dilation, groups):
     windows = Im2Col.apply(x, kernel_size=(kernel_h, kernel_w), dilation=dilation, padding=padding,
                            stride=stride)                                      # (N, C, kH, kW, oH, oW)
     out_h, out_w = windows.shape[4:]
-    rows = windows.reshape(n, groups, group_channels, kernel_h, kernel_w, out_h, out_w)
-    rows = rows.permute(1, 0, 5, 6, 2, 3, 4).reshape(groups, n * out_h * out_w, -1)   # (G, N*oH*oW, C/G*kH*kW)
-    kernels = weight.reshape(groups, group_out, -1)                                  # (G, O/G, C/G*kH*kW)
-    out = rows @ kernels.mT                                                          # (G, N*oH*oW, O/G)
+    columns = windows.reshape(n, groups, group_channels * kernel_h * kernel_w, out_h * out_w)
+    out = weight.reshape(groups, group_out, -1) @ columns                     # (N, G, O/G, oH*oW)
     if bias is not None:
-        out = out + bias.reshape(groups, 1, group_out)
-    out = out.reshape(groups, n, out_h, out_w, group_out).permute(1, 0, 4, 2, 3)
-    return out.reshape(n, out_channels, out_h, out_w).contiguous()   # torch's layout: the next ops run fast
+        out = out + bias.reshape(groups, group_out, 1)
+    return out.reshape(n, out_channels, out_h, out_w)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

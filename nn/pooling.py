@@ -136,42 +136,64 @@ class MaxPoolTiles(Op):
 
     Rows and columns past the last whole tile are left out, as floor mode does. The gradient
     goes to each tile's first maximum in scan order, or in a tile holding NaN to its last NaN,
-    as in torch.
+    as in torch. Which entry of its tile that is, ``choice`` (``(N, C, oH, oW)``, 0 to kH*kW - 1),
+    is all the backward needs.
     """
     backward_name = "MaxPool2DWithIndicesBackward0"
 
     def forward(self, x, kernel_size):
-        (kernel_h, kernel_w), (n, channels, height, width) = kernel_size, x.shape
-        out_h, out_w = height // kernel_h, width // kernel_w
-        self.input_shape = x.shape
-        tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(n, channels, out_h, kernel_h, out_w, kernel_w)
-        offsets = [(i, j) for i in range(kernel_h) for j in range(kernel_w)]     # scan order within a tile
-        output = tiles[:, :, :, 0, :, 0].copy()                                  # (N, C, oH, oW)
-        for i, j in offsets[1:]:
-            self.xp.maximum(output, tiles[:, :, :, i, :, j], out=output)  # faster than max over axes (3, 5)
-        first_max = self.xp.zeros(tiles.shape, dtype=bool)
-        taken = self.xp.zeros(output.shape, dtype=bool)
-        for i, j in offsets:
-            hit = (tiles[:, :, :, i, :, j] == output) & ~taken
-            first_max[:, :, :, i, :, j] = hit
-            taken |= hit
-        for i, j in reversed(offsets):      # a NaN maximum equals nothing: there the last NaN wins
-            hit = self.xp.isnan(tiles[:, :, :, i, :, j]) & ~taken
-            first_max[:, :, :, i, :, j] |= hit
-            taken |= hit
-        self.save_for_backward(first_max)
+        self.kernel_size, self.input_shape = kernel_size, x.shape
+        entries = tile_entries(x, kernel_size)
+        output = entries[0].copy()
+        for entry in entries[1:]:
+            self.xp.maximum(output, entry, out=output)  # faster than a max over the tile axes
+        self.choice = self._first_maximum(entries, output)
         return output
 
+    def _first_maximum(self, entries, output):
+        xp = self.xp
+        choice = xp.zeros(output.shape, dtype=xp.uint8)
+        found = entries[0] == output
+        for entry in entries[1:]:
+            choice += ~found                     # not found yet: the maximum is further on
+            found |= entry == output
+        # NaN equals nothing: in a tile holding NaN the last NaN wins. The CPU first checks for one;
+        # on a GPU that question would make the host wait, so the pass always runs there.
+        if self.device.type != "cpu" or xp.isnan(output).any():
+            for position, entry in enumerate(entries):
+                choice = xp.where(xp.isnan(entry), xp.uint8(position), choice)
+        return choice
+
     def backward(self, grad_output):
-        first_max, = self.saved_tensors
-        n, channels, out_h, kernel_h, out_w, kernel_w = first_max.shape
-        grad = grad_output.reshape(n, channels, out_h, 1, out_w, 1) * first_max
-        grad = grad.reshape(n, channels, out_h * kernel_h, out_w * kernel_w)
-        height, width = self.input_shape[2:]
-        if (height, width) != (out_h * kernel_h, out_w * kernel_w):
-            grad = Pad.apply(grad, widths=((0, 0), (0, 0), (0, height - out_h * kernel_h),
-                                           (0, width - out_w * kernel_w)), value=0)
+        return ToTileChoice.apply(grad_output, choice=self.choice, kernel_size=self.kernel_size,
+                                  input_shape=self.input_shape)
+
+
+class ToTileChoice(Op):
+    """The max pooling's backward: each value of ``(N, C, oH, oW)`` goes to the entry ``choice``
+    picks in its tile of an ``input_shape`` array of zeros. Its own backward picks those entries."""
+
+    def forward(self, values, choice, kernel_size, input_shape):
+        self.choice, self.kernel_size, self.input_shape = choice, kernel_size, input_shape
+        grad = self.xp.zeros(input_shape, dtype=values.dtype)
+        for position, entry in enumerate(tile_entries(grad, kernel_size)):
+            self.xp.multiply(values, choice == position, out=entry)
         return grad
+
+    def backward(self, grad_output):
+        picked = 0
+        for position, entry in enumerate(tile_entries(grad_output, self.kernel_size)):
+            picked = picked + entry * (self.choice == position)
+        return picked
+
+
+def tile_entries(x, kernel_size):
+    """Views of the entries of every whole ``kH x kW`` tile of ``(N, C, H, W)``, in scan order:
+    ``kH*kW`` arrays (or Tensors) of ``(N, C, oH, oW)``."""
+    (kernel_h, kernel_w), (n, channels, height, width) = kernel_size, x.shape
+    out_h, out_w = height // kernel_h, width // kernel_w
+    tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(n, channels, out_h, kernel_h, out_w, kernel_w)
+    return [tiles[:, :, :, i, :, j] for i in range(kernel_h) for j in range(kernel_w)]
 
 
 def _max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
