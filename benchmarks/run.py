@@ -35,6 +35,8 @@ if REPOSITORY not in sys.path:
     sys.path.insert(0, REPOSITORY)
 
 import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import ctypes.util  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
 import importlib.metadata  # noqa: E402
@@ -65,6 +67,9 @@ def parse_arguments(argv):
                         help="seconds a sample lasts at least: fast steps are repeated within it (default 0.05)")
     parser.add_argument("--threads", type=int, default=int(THREADS),
                         help="threads for every library (default 2; set before NumPy loads)")
+    parser.add_argument("--retain-freed-memory", action="store_true",
+                        help="ask glibc to keep freed memory for reuse (mallopt), so that NumPy's large "
+                             "temporaries stop costing page faults every step; torch does not churn memory so")
     parser.add_argument("--quick", action="store_true", help="tiny sizes and 1 repeat: a smoke test, not a measurement")
     parser.add_argument("--json", default=None, help="where to write the results (default benchmarks/results.json, "
                                                      "or benchmarks/results-quick.json with --quick)")
@@ -97,6 +102,8 @@ def main(argv=None):
         for name, workload in WORKLOADS.items():
             print(f"{name:12} {workload.TITLE} [{', '.join(workload.FRAMEWORKS)}; {', '.join(workload.DEVICES)}]")
         return None
+    if options.retain_freed_memory:
+        retain_freed_memory()
     document = {"meta": describe_machine(options), "results": [], "skipped": []}
     devices = _devices(options.device, document["skipped"])
     for name in options.workloads:
@@ -111,6 +118,22 @@ def main(argv=None):
     _print_summary(document, options)
     _write(document, options)
     return document
+
+
+def retain_freed_memory():
+    """Let glibc's malloc serve large blocks from its heap and keep freed memory there.
+
+    By default a block over 128 KiB (up to a few MiB once malloc adapts) is mapped fresh from
+    the kernel, and freed memory at the top of the heap goes back to it: NumPy code that
+    makes and drops large temporaries every step then page-faults each of their pages again,
+    every step. This is the process-wide switch (``mallopt``) behind the ``MALLOC_MMAP_THRESHOLD_``
+    and ``MALLOC_TRIM_THRESHOLD_`` environment variables; the memory workload's fresh processes
+    keep the defaults.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    if not (libc.mallopt(m_mmap_threshold, 32 * 2 ** 20) and libc.mallopt(m_trim_threshold, 2 ** 30)):
+        raise RuntimeError("mallopt refused the thresholds: is this glibc?")
 
 
 def _devices(device, skipped):

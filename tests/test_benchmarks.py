@@ -126,3 +126,37 @@ def test_scalar_engine_and_micrograd_train_the_same_model():
     ours, theirs = scalar.gradients("tinygrad_edu", size), scalar.gradients("micrograd", size)
     np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-12)
     np.testing.assert_allclose(ours["parameters"], theirs["parameters"], rtol=1e-9, atol=1e-12)
+
+
+RETAINED_PAGE_FAULTS = """
+import importlib.util, resource, sys
+import numpy
+spec = importlib.util.spec_from_file_location("benchmarks_run", sys.argv[1])
+runner = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(runner)
+if sys.argv[2] == "retain":
+    runner.retain_freed_memory()
+
+def step():  # four 8 MiB temporaries alive at once, then all dropped
+    arrays = [numpy.ones(2 ** 20) for _ in range(4)]
+    del arrays
+
+step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's")
+def test_retain_freed_memory_stops_the_page_faults_of_reused_temporaries():
+    """--retain-freed-memory: large temporaries made again every step reuse the heap's pages."""
+    import subprocess
+    runner_path = os.path.join(REPOSITORY, "benchmarks", "run.py")
+    faults = {mode: int(subprocess.run([sys.executable, "-c", RETAINED_PAGE_FAULTS, runner_path, mode],
+                                       capture_output=True, text=True, check=True).stdout)
+              for mode in ("default", "retain")}
+    pages_made = 20 * 4 * 2 ** 23 // 4096
+    assert faults["retain"] < pages_made // 100, faults
+    assert faults["default"] > faults["retain"], faults
