@@ -7,12 +7,14 @@ A layer runs one direction of a sequence in two parts:
 2. a Python loop over time that adds the hidden projection ``h @ W_hh^T`` (all gates in
    one matmul again) and applies the gate arithmetic of the step. GRU steps do that
    arithmetic in two nodes of their own (``_GRUGates`` and ``_GRUState``), each backward
-   written out, so a step adds three nodes to the graph, not a dozen. An LSTM layer (without
-   ``proj_size``) runs the whole loop inside one node, ``LSTMLayer``, whose backward is
-   backpropagation through time written out.
+   written out, so a step adds three nodes to the graph, not a dozen.
 
 ``F.linear`` does both products: it multiplies by the transposed weight as a view, so no
 transposed copy and no transpose node are made.
+
+An LSTM layer (without ``proj_size``) does both parts inside one node, ``LSTMLayer``, as
+torch's float32 CPU LSTM does: the same two products, the step arithmetic on arrays, and a
+backward that is backpropagation through time written out.
 
 Parameter names, shapes, order and gate order follow torch, so a torch ``state_dict``
 loads as it is: LSTM rows are the (input, forget, cell, output) gates, GRU rows the
@@ -58,47 +60,53 @@ def relu_step(input_gates, state, recurrent):
 
 
 def lstm_step(input_gates, state, recurrent):
+    """An LSTM step with a projection (``proj_size > 0``); without one, ``lstm_layer`` runs the layer."""
     h, c = state
-    if recurrent.weight_hr is not None:
-        gates = input_gates + linear(h, recurrent.weight_hh)              # (B, 4H)
-        i, f, g, o = gates.chunk(4, dim=1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return linear(o.sigmoid() * c.tanh(), recurrent.weight_hr), c
-    states = LSTMLayer.apply(input_gates.unsqueeze(0), h, c, recurrent.weight_hh)   # a sequence of one step
-    return states[0, 0], states[1, 0]
+    gates = input_gates + linear(h, recurrent.weight_hh)              # (B, 4H)
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return linear(o.sigmoid() * c.tanh(), recurrent.weight_hr), c
+
+
+def lstm_layer(input, state, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
+    """One direction of an LSTM layer over ``input`` (T, B, I) as one node: (outputs (T, B, H), (h_n, c_n))."""
+    weights = (weight_ih, weight_hh) if bias_ih is None else (weight_ih, weight_hh, bias_ih + bias_hh)
+    states = LSTMLayer.apply(input, *state, *weights, reverse=reverse)
+    last = 0 if reverse else input.shape[0] - 1
+    return states[0].clone(), (states[0, last], states[1, last])   # a clone, not a view: open to in-place ops
 
 
 class LSTMLayer(Op):
     """A whole LSTM sequence in one node, as torch's float32 CPU LSTM is (``MkldnnRnnLayerBackward0``).
 
-    From the input projections ``(T, B, 4H)``, the initial ``h0`` and ``c0`` ``(B, H)`` and
-    ``W_hh`` ``(4H, H)``, it returns every step's state stacked as ``(2, T, B, H)``: ``[0]``
-    holds h, ``[1]`` holds c. Backward runs backpropagation through time over the saved gates.
-    Recorded (``create_graph=True``), the backward first runs the steps again as recorded ops,
-    so its result is differentiable with respect to the inputs.
+    From the input ``(T, B, I)``, the initial ``h0`` and ``c0`` ``(B, H)``, ``W_ih`` ``(4H, I)``,
+    ``W_hh`` ``(4H, H)`` and the summed biases ``(4H,)`` (or none), it returns every step's state
+    stacked as ``(2, T, B, H)``: ``[0]`` holds h, ``[1]`` holds c. Backward runs backpropagation
+    through time over the saved gates. Recorded (``create_graph=True``), the backward first runs
+    the steps again as recorded ops, so its result is differentiable with respect to the inputs.
 
     The steps run feature-major: h and c as ``(H, B)``, the gates as ``(4H, B)``, so each gate is
     a block of whole rows. Columns sliced out of ``(B, 4H)`` would make every elementwise op of a
     step loop over short strided rows, 3-4x slower in NumPy.
     """
 
-    def forward(self, input_gates, h0, c0, weight_hh, reverse=False):
+    def forward(self, input, h0, c0, weight_ih, weight_hh, bias=None, reverse=False):
         self.reverse = reverse
-        activated, hs, cs, tanh_cs = lstm_steps(input_gates, h0, c0, weight_hh, reverse)
+        activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih, bias), h0, c0, weight_hh, reverse)
         xp = self.xp
-        states = xp.empty((2,) + input_gates.shape[:2] + h0.shape[1:], dtype=h0.dtype)
+        states = xp.empty((2,) + input.shape[:2] + h0.shape[1:], dtype=h0.dtype)
         xp.stack([h.T for h in hs], out=states[0])
         xp.stack([c.T for c in cs], out=states[1])
-        self.save_for_backward(input_gates, h0, c0, weight_hh, xp.stack(activated), xp.stack(cs), xp.stack(tanh_cs),
-                               states)
+        self.save_for_backward(input, h0, c0, weight_ih, weight_hh, bias, xp.stack(activated), xp.stack(cs),
+                               xp.stack(tanh_cs), states)
         return states
 
     def backward(self, grad_states):
-        input_gates, h0, c0, weight_hh, activated, cs, tanh_cs, states = self.saved_tensors
+        input, h0, c0, weight_ih, weight_hh, bias, activated, cs, tanh_cs, states = self.saved_tensors
         if self._unpack_arrays:
             hs = states[0].swapaxes(1, 2)
         else:
-            activated, hs, cs, tanh_cs = lstm_steps(input_gates, h0, c0, weight_hh, self.reverse)
+            activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih, bias), h0, c0, weight_hh, self.reverse)
         length, batch, hidden = states.shape[1:]
         order = time_order(length, self.reverse)
         previous = {t: order[position - 1] for position, t in enumerate(order) if position}
@@ -113,26 +121,42 @@ class LSTMLayer(Op):
             step_grads[t] = Cat.apply(grad_c * g * i * (1 - i), grad_c * c_prev * f * (1 - f),  # through σ and tanh
                                       grad_c * i * (1 - g * g), grad_h * tanh_cs[t] * o * (1 - o), dim=0)
             grad_h, grad_c = weight_hh.T @ step_grads[t], grad_c * f
-        grad_input_gates = stack([grad.T for grad in step_grads]).reshape(length * batch, 4 * hidden)
+        grad_gates = stack(step_grads).swapaxes(0, 1).reshape(4 * hidden, length * batch)   # (4H, T*B), one copy
         needs = self.needs_input_grad
-        grad_weight_hh = None
-        if needs[3]:                     # Σ_t grad_gates_tᵀ h_(t-1), as one product
+        grads = [None] * len(needs)
+        if needs[0]:
+            grads[0] = (weight_ih.T @ grad_gates).T.reshape(input.shape)
+        if needs[1]:
+            grads[1] = grad_h.T
+        if needs[2]:
+            grads[2] = grad_c.T
+        if needs[3]:
+            grads[3] = grad_gates @ input.reshape(length * batch, -1)
+        if needs[4]:                     # Σ_t grad_gates_t h_(t-1)ᵀ, as one product
             previous_hs = stack([hs[previous[t]].T if t in previous else h0 for t in range(length)])
-            grad_weight_hh = grad_input_gates.T @ previous_hs.reshape(length * batch, hidden)
-        return (grad_input_gates.reshape(input_gates.shape), grad_h.T if needs[1] else None,
-                grad_c.T if needs[2] else None, grad_weight_hh)
+            grads[4] = grad_gates @ previous_hs.reshape(length * batch, hidden)
+        if len(needs) == 6 and needs[5]:
+            grads[5] = grad_gates.sum(1)
+        return tuple(grads)
+
+
+def project(input, weight_ih, bias):
+    """``W_ih x_t + b`` for every step at once, feature-major: ``(T, 4H, B)`` from ``(T, B, I)``."""
+    gates = weight_ih @ input.swapaxes(1, 2)
+    return gates if bias is None else gates + bias.reshape(-1, 1)
 
 
 def lstm_steps(input_gates, h0, c0, weight_hh, reverse):
-    """The LSTM recurrence on arrays or on Tensors, feature-major (see ``LSTMLayer``): lists, in time
-    order, of every step's activated gates ``(4H, B)`` (σ on i, f, o; tanh on g), h, c and tanh(c)."""
+    """The LSTM recurrence on arrays or on Tensors, feature-major (see ``LSTMLayer``), from the
+    projected input ``(T, 4H, B)``: lists, in time order, of every step's activated gates
+    ``(4H, B)`` (σ on i, f, o; tanh on g), h, c and tanh(c)."""
     hidden = h0.shape[1]
     length = input_gates.shape[0]
     activated, hs, cs, tanh_cs = ([None] * length for _ in range(4))
     h, c = h0.T, c0.T
     gates_per_step = time_steps(input_gates)
     for t in time_order(length, reverse):
-        activated[t] = LSTMGates.apply(gates_per_step[t].T + weight_hh @ h)
+        activated[t] = LSTMGates.apply(gates_per_step[t] + weight_hh @ h)
         i, f, g, o = gate_blocks(activated[t], hidden)
         c = f * c + i * g
         tanh_c = Tanh.apply(c)
@@ -262,10 +286,6 @@ def time_steps(sequence):
 def run_direction(input_gates, state, recurrent, mode, reverse):
     """Run one direction of one layer over time: (outputs (T, B, H), final state tuple)."""
     length = input_gates.shape[0]
-    if mode.step is lstm_step and recurrent.weight_hr is None:
-        states = LSTMLayer.apply(input_gates, *state, recurrent.weight_hh, reverse=reverse)
-        last = 0 if reverse else length - 1
-        return states[0].clone(), (states[0, last], states[1, last])   # a clone, not a view: open to in-place ops
     gates_per_step = time_steps(input_gates)
     outputs = [None] * length
     for t in time_order(length, reverse):
@@ -366,10 +386,14 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 index = layer * num_directions + direction
                 weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = self._weights_of(index)
-                input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh, mode)
-                recurrent = recurrent_weights(weight_hh, bias_hh, weight_hr, mode)
                 initial = tuple(state[index] for state in states)
-                output, final = run_direction(input_gates, initial, recurrent, mode, reverse=direction == 1)
+                if self.mode == "LSTM" and weight_hr is None:
+                    output, final = lstm_layer(layer_input, initial, weight_ih, weight_hh, bias_ih, bias_hh,
+                                               reverse=direction == 1)
+                else:
+                    input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh, mode)
+                    recurrent = recurrent_weights(weight_hh, bias_hh, weight_hr, mode)
+                    output, final = run_direction(input_gates, initial, recurrent, mode, reverse=direction == 1)
                 outputs.append(output)
                 final_states.append(final)
             layer_input = outputs[0] if num_directions == 1 else tg.cat(outputs, dim=2)
@@ -620,7 +644,8 @@ class LSTMCell(RNNCellBase):
             hx = (self._zeros(input), self._zeros(input))
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        h, c = self._step(MODES["LSTM"], input, tuple(hx))
+        _, (h, c) = lstm_layer(input.unsqueeze(0), tuple(hx), self.weight_ih, self.weight_hh, self.bias_ih,
+                               self.bias_hh)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 

@@ -398,9 +398,9 @@ def test_lstm_layer_is_one_node_keeping_float32():
     output, (h_n, c_n) = lstm(tg.randn(6, 2, 3))
     layer = output.grad_fn.next_functions[0][0].next_functions[0][0]
     assert layer.name() == "LSTMLayerBackward0"
-    # the input projection (one matmul for every step), h0 and c0 (zeros, no grad), W_hh
-    assert [node and node.name() for node, _ in layer.next_functions] == ["AddmmBackward0", None, None,
-                                                                          "AccumulateGrad"]
+    # the input, h0 and c0 (none needs a gradient), W_ih, W_hh and b_ih + b_hh
+    assert [node and node.name() for node, _ in layer.next_functions] == [None, None, None, "AccumulateGrad",
+                                                                          "AccumulateGrad", "AddBackward0"]
     assert {output.dtype, h_n.dtype, c_n.dtype} == {tg.float32}
     h_n.sum().backward()
     assert {parameter.grad.dtype for parameter in lstm.parameters()} == {tg.float32}
