@@ -92,7 +92,7 @@ class LSTMLayer(Op):
 
     def forward(self, input, h0, c0, weight_ih, weight_hh, bias=None, reverse=False):
         self.reverse = reverse
-        activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih, bias), h0, c0, weight_hh, reverse)
+        activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih), h0, c0, weight_hh, bias, reverse)
         xp = self.xp
         states = xp.empty((2,) + input.shape[:2] + h0.shape[1:], dtype=h0.dtype)
         xp.stack([h.T for h in hs], out=states[0])
@@ -106,7 +106,8 @@ class LSTMLayer(Op):
         if self._unpack_arrays:
             hs = states[0].swapaxes(1, 2)
         else:
-            activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih, bias), h0, c0, weight_hh, self.reverse)
+            activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih), h0, c0, weight_hh, bias,
+                                                    self.reverse)
         length, batch, hidden = states.shape[1:]
         order = time_order(length, self.reverse)
         previous = {t: order[position - 1] for position, t in enumerate(order) if position}
@@ -121,7 +122,7 @@ class LSTMLayer(Op):
             step_grads[t] = Cat.apply(grad_c * g * i * (1 - i), grad_c * c_prev * f * (1 - f),  # through σ and tanh
                                       grad_c * i * (1 - g * g), grad_h * tanh_cs[t] * o * (1 - o), dim=0)
             grad_h, grad_c = weight_hh.T @ step_grads[t], grad_c * f
-        grad_gates = stack(step_grads).swapaxes(0, 1).reshape(4 * hidden, length * batch)   # (4H, T*B), one copy
+        grad_gates = Cat.apply(*step_grads, dim=1)                    # (4H, T*B): step t in columns tB..(t+1)B
         needs = self.needs_input_grad
         grads = [None] * len(needs)
         if needs[0]:
@@ -133,30 +134,30 @@ class LSTMLayer(Op):
         if needs[3]:
             grads[3] = grad_gates @ input.reshape(length * batch, -1)
         if needs[4]:                     # Σ_t grad_gates_t h_(t-1)ᵀ, as one product
-            previous_hs = stack([hs[previous[t]].T if t in previous else h0 for t in range(length)])
-            grads[4] = grad_gates @ previous_hs.reshape(length * batch, hidden)
+            previous_hs = Cat.apply(*[hs[previous[t]].T if t in previous else h0 for t in range(length)], dim=0)
+            grads[4] = grad_gates @ previous_hs                       # previous_hs: (T*B, H)
         if len(needs) == 6 and needs[5]:
             grads[5] = grad_gates.sum(1)
         return tuple(grads)
 
 
-def project(input, weight_ih, bias):
-    """``W_ih x_t + b`` for every step at once, feature-major: ``(T, 4H, B)`` from ``(T, B, I)``."""
-    gates = weight_ih @ input.swapaxes(1, 2)
-    return gates if bias is None else gates + bias.reshape(-1, 1)
+def project(input, weight_ih):
+    """``W_ih x_t`` for every step at once, feature-major: ``(T, 4H, B)`` from ``(T, B, I)``."""
+    return weight_ih @ input.swapaxes(1, 2)
 
 
-def lstm_steps(input_gates, h0, c0, weight_hh, reverse):
+def lstm_steps(input_gates, h0, c0, weight_hh, bias, reverse):
     """The LSTM recurrence on arrays or on Tensors, feature-major (see ``LSTMLayer``), from the
-    projected input ``(T, 4H, B)``: lists, in time order, of every step's activated gates
-    ``(4H, B)`` (σ on i, f, o; tanh on g), h, c and tanh(c)."""
+    projected input ``(T, 4H, B)`` and the summed biases (or None): lists, in time order, of every
+    step's activated gates ``(4H, B)`` (σ on i, f, o; tanh on g), h, c and tanh(c)."""
     hidden = h0.shape[1]
     length = input_gates.shape[0]
     activated, hs, cs, tanh_cs = ([None] * length for _ in range(4))
     h, c = h0.T, c0.T
+    bias = 0 if bias is None else bias.reshape(-1, 1)
     gates_per_step = time_steps(input_gates)
     for t in time_order(length, reverse):
-        activated[t] = LSTMGates.apply(gates_per_step[t] + weight_hh @ h)
+        activated[t] = LSTMGates.apply(gates_per_step[t] + weight_hh @ h + bias)
         i, f, g, o = gate_blocks(activated[t], hidden)
         c = f * c + i * g
         tanh_c = Tanh.apply(c)
@@ -185,11 +186,6 @@ class LSTMGates(Op):
 def gate_blocks(gates, hidden):
     """The (input, forget, cell, output) blocks of rows of ``(4H, B)`` gates."""
     return gates[:hidden], gates[hidden:2 * hidden], gates[2 * hidden:3 * hidden], gates[3 * hidden:]
-
-
-def stack(pieces):
-    """Pieces of one shape, arrays or Tensors, joined along a new first axis."""
-    return Cat.apply(*[piece[None] for piece in pieces], dim=0)
 
 
 def time_order(length, reverse):
