@@ -5,16 +5,15 @@ A layer runs one direction of a sequence in two parts:
 1. the input projection of every time step for every gate at once: one matmul
    ``(T*B, input_size) @ W_ih^T`` made before the loop;
 2. a Python loop over time that adds the hidden projection ``h @ W_hh^T`` (all gates in
-   one matmul again) and applies the gate arithmetic of the step. GRU steps do that
-   arithmetic in two nodes of their own (``_GRUGates`` and ``_GRUState``), each backward
-   written out, so a step adds three nodes to the graph, not a dozen.
+   one matmul again) and applies the gate arithmetic of the step.
 
 ``F.linear`` does both products: it multiplies by the transposed weight as a view, so no
 transposed copy and no transpose node are made.
 
-An LSTM layer (without ``proj_size``) does both parts inside one node, ``LSTMLayer``, as
-torch's float32 CPU LSTM does: the same two products, the step arithmetic on arrays, and a
-backward that is backpropagation through time written out.
+LSTM (without ``proj_size``) and GRU layers do both parts inside one node, ``LSTMLayer`` and
+``GRULayer``, as torch's float32 CPU LSTM does: the same two products, the step arithmetic on
+arrays, and a backward that is backpropagation through time written out. RNN layers and the
+LSTM with a projection run step by step with Tensor ops.
 
 Parameter names, shapes, order and gate order follow torch, so a torch ``state_dict``
 loads as it is: LSTM rows are the (input, forget, cell, output) gates, GRU rows the
@@ -45,7 +44,6 @@ class Recurrent(NamedTuple):
     """What a time step needs besides its input."""
 
     weight_hh: tg.Tensor                    # (gates, hidden)
-    hidden_bias: tg.Tensor | None = None    # b_hh when it cannot join the input bias (GRU)
     weight_hr: tg.Tensor | None = None      # the LSTM projection (proj_size > 0)
 
 
@@ -108,7 +106,7 @@ class LSTMLayer(Op):
         else:
             activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih), h0, c0, weight_hh, bias,
                                                     self.reverse)
-        length, batch, hidden = states.shape[1:]
+        length, _, hidden = states.shape[1:]
         order = time_order(length, self.reverse)
         previous = {t: order[position - 1] for position, t in enumerate(order) if position}
         grad_hs, grad_cs = grad_states[0].swapaxes(1, 2), grad_states[1].swapaxes(1, 2)   # (T, H, B)
@@ -125,20 +123,29 @@ class LSTMLayer(Op):
         grad_gates = Cat.apply(*step_grads, dim=1)                    # (4H, T*B): step t in columns tB..(t+1)B
         needs = self.needs_input_grad
         grads = [None] * len(needs)
-        if needs[0]:
-            grads[0] = (weight_ih.T @ grad_gates).T.reshape(input.shape)
-        if needs[1]:
-            grads[1] = grad_h.T
-        if needs[2]:
-            grads[2] = grad_c.T
-        if needs[3]:
-            grads[3] = grad_gates @ input.reshape(length * batch, -1)
-        if needs[4]:                     # Σ_t grad_gates_t h_(t-1)ᵀ, as one product
-            previous_hs = Cat.apply(*[hs[previous[t]].T if t in previous else h0 for t in range(length)], dim=0)
-            grads[4] = grad_gates @ previous_hs                       # previous_hs: (T*B, H)
+        grads[0], grads[3], grads[4] = product_grads((needs[0], needs[3], needs[4]), grad_gates, grad_gates,
+                                                     input, weight_ih, h0, hs, previous)
+        grads[1] = grad_h.T if needs[1] else None
+        grads[2] = grad_c.T if needs[2] else None
         if len(needs) == 6 and needs[5]:
             grads[5] = grad_gates.sum(1)
         return tuple(grads)
+
+
+def product_grads(needs, grad_input_gates, grad_hidden_gates, input, weight_ih, h0, hs, previous):
+    """The gradients of the input, ``W_ih`` and ``W_hh`` (where ``needs`` says) from the gradients of
+    the gates' two parts, ``W_ih x_t`` and ``W_hh h_(t-1)``, every step's side by side: ``(G, T*B)``.
+    Each weight's sum over the steps, Σ_t grad_t · (x_t or h_(t-1))ᵀ, is one product."""
+    grad_input = grad_weight_ih = grad_weight_hh = None
+    if needs[0]:
+        grad_input = (weight_ih.T @ grad_input_gates).T.reshape(input.shape)
+    if needs[1]:
+        grad_weight_ih = grad_input_gates @ input.reshape(-1, input.shape[-1])
+    if needs[2]:
+        steps = range(input.shape[0])
+        previous_hs = Cat.apply(*[hs[previous[t]].T if t in previous else h0 for t in steps], dim=0)  # (T*B, H)
+        grad_weight_hh = grad_hidden_gates @ previous_hs
+    return grad_input, grad_weight_ih, grad_weight_hh
 
 
 def project(input, weight_ih):
@@ -192,78 +199,106 @@ def time_order(length, reverse):
     return range(length - 1, -1, -1) if reverse else range(length)
 
 
-def gru_step(input_gates, state, recurrent):
-    (h,) = state
-    hidden_gates = linear(h, recurrent.weight_hh, recurrent.hidden_bias)   # (B, 3H)
-    return (_GRUState.apply(_GRUGates.apply(input_gates, hidden_gates), h),)
+def gru_layer(input, state, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
+    """One direction of a GRU layer over ``input`` (T, B, I) as one node: (outputs (T, B, H), (h_n,))."""
+    weights = (weight_ih, weight_hh) if bias_ih is None else (weight_ih, weight_hh, bias_ih, bias_hh)
+    hs = GRULayer.apply(input, *state, *weights, reverse=reverse)
+    return hs.clone(), (hs[0 if reverse else input.shape[0] - 1],)   # a clone: open to in-place ops
 
 
-class _GRUGates(Op):
-    """The gates of a GRU step in one node, from the input and hidden projections ``(B, 3H)``:
-    r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), returned as ``[r | z | n]``."""
+class GRULayer(Op):
+    """A whole GRU sequence in one node, the way ``LSTMLayer`` runs an LSTM: feature-major steps
+    on arrays, backpropagation through time written out, the steps run again as recorded ops when
+    the backward is recorded.
 
-    def forward(self, input_gates, hidden_gates):
-        hidden = input_gates.shape[1] // 3
-        r_and_z = Sigmoid.apply(input_gates[:, :2 * hidden] + hidden_gates[:, :2 * hidden])
-        n = Tanh.apply(input_gates[:, 2 * hidden:] + r_and_z[:, :hidden] * hidden_gates[:, 2 * hidden:])
-        gates = self.xp.concatenate([r_and_z, n], axis=1)
-        self.save_for_backward(gates, hidden_gates)
-        return gates
+    From the input ``(T, B, I)``, ``h0`` ``(B, H)``, ``W_ih`` ``(3H, I)``, ``W_hh`` ``(3H, H)`` and
+    ``b_ih``, ``b_hh`` ``(3H,)`` (or none), it returns every step's h, ``(T, B, H)``.
+    """
 
-    def backward(self, grad_output):
-        gates, hidden_gates = self.saved_tensors
-        hidden = gates.shape[1] // 3
-        r, z, n = (gates[:, k * hidden:(k + 1) * hidden] for k in range(3))
-        grad_n = grad_output[:, 2 * hidden:] * (1 - n * n)                        # through the tanh
-        grad_r = (grad_output[:, :hidden] + grad_n * hidden_gates[:, 2 * hidden:]) * r * (1 - r)
-        grad_z = grad_output[:, hidden:2 * hidden] * z * (1 - z)
-        return (Cat.apply(grad_r, grad_z, grad_n, dim=1),
-                Cat.apply(grad_r, grad_z, grad_n * r, dim=1))
+    def forward(self, input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
+        self.reverse = reverse
+        r_and_zs, ns, hidden_ns, hs = gru_steps(project(input, weight_ih), h0, weight_hh, bias_ih, bias_hh, reverse)
+        xp = self.xp
+        states = xp.stack([h.T for h in hs])
+        self.save_for_backward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, xp.stack(r_and_zs), xp.stack(ns),
+                               xp.stack(hidden_ns), states)
+        return states
+
+    def backward(self, grad_states):
+        input, h0, weight_ih, weight_hh, bias_ih, bias_hh, r_and_zs, ns, hidden_ns, states = self.saved_tensors
+        if self._unpack_arrays:
+            hs = states.swapaxes(1, 2)
+        else:
+            r_and_zs, ns, hidden_ns, hs = gru_steps(project(input, weight_ih), h0, weight_hh, bias_ih, bias_hh,
+                                                    self.reverse)
+        length, _, hidden = states.shape
+        order = time_order(length, self.reverse)
+        previous = {t: order[position - 1] for position, t in enumerate(order) if position}
+        grad_hs = grad_states.swapaxes(1, 2)                                  # (T, H, B)
+        input_grads, hidden_grads = [None] * length, [None] * length
+        grad_h = 0
+        for t in reversed(order):
+            h_prev = hs[previous[t]] if t in previous else h0.T
+            r, z, n = r_and_zs[t][:hidden], r_and_zs[t][hidden:], ns[t]
+            grad_h = grad_hs[t] + grad_h
+            grad_n = grad_h * (1 - z) * (1 - n * n)                            # h = n + z (h_prev - n); tanh
+            grad_z = grad_h * (h_prev - n) * z * (1 - z)
+            grad_r = grad_n * hidden_ns[t] * r * (1 - r)                       # n = tanh(x_n + r (W_hn h + b_hn))
+            input_grads[t] = Cat.apply(grad_r, grad_z, grad_n, dim=0)
+            hidden_grads[t] = Cat.apply(grad_r, grad_z, grad_n * r, dim=0)
+            grad_h = grad_h * z + weight_hh.T @ hidden_grads[t]
+        grad_input_gates = Cat.apply(*input_grads, dim=1)                    # (3H, T*B)
+        grad_hidden_gates = Cat.apply(*hidden_grads, dim=1)
+        needs = self.needs_input_grad
+        grads = [None] * len(needs)
+        grads[0], grads[2], grads[3] = product_grads((needs[0], needs[2], needs[3]), grad_input_gates,
+                                                     grad_hidden_gates, input, weight_ih, h0, hs, previous)
+        grads[1] = grad_h.T if needs[1] else None
+        if len(needs) == 6:
+            grads[4] = grad_input_gates.sum(1) if needs[4] else None
+            grads[5] = grad_hidden_gates.sum(1) if needs[5] else None
+        return tuple(grads)
 
 
-class _GRUState(Op):
-    """The new hidden state of a GRU step: (1 − z)·n + z·h, from gates ``[r | z | n]`` and ``h``."""
-
-    def forward(self, gates, h):
-        hidden = h.shape[1]
-        z, n = gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
-        self.save_for_backward(gates, h)
-        return n + z * (h - n)
-
-    def backward(self, grad_output):
-        gates, h = self.saved_tensors
-        hidden = h.shape[1]
-        z, n = gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
-        no_grad_r = grad_output * 0                     # r enters through n, in _GRUGates' backward
-        grad_gates = Cat.apply(no_grad_r, grad_output * (h - n), grad_output * (1 - z), dim=1)
-        return grad_gates, grad_output * z
+def gru_steps(input_gates, h0, weight_hh, bias_ih, bias_hh, reverse):
+    """The GRU recurrence on arrays or on Tensors, feature-major, from the projected input
+    ``(T, 3H, B)``: lists, in time order, of every step's r and z ``(2H, B)``, n, ``W_hn h + b_hn``
+    and h ``(H, B)``."""
+    hidden = h0.shape[1]
+    length = input_gates.shape[0]
+    r_and_zs, ns, hidden_ns, hs = ([None] * length for _ in range(4))
+    bias_ih = 0 if bias_ih is None else bias_ih.reshape(-1, 1)
+    bias_hh = 0 if bias_hh is None else bias_hh.reshape(-1, 1)
+    h = h0.T
+    gates_per_step = time_steps(input_gates)
+    for t in time_order(length, reverse):
+        input_gates_t, hidden_gates = gates_per_step[t] + bias_ih, weight_hh @ h + bias_hh
+        r_and_z = Sigmoid.apply(input_gates_t[:2 * hidden] + hidden_gates[:2 * hidden])
+        n = Tanh.apply(input_gates_t[2 * hidden:] + r_and_z[:hidden] * hidden_gates[2 * hidden:])
+        h = n + r_and_z[hidden:] * (h - n)
+        r_and_zs[t], ns[t], hidden_ns[t], hs[t] = r_and_z, n, hidden_gates[2 * hidden:], h
+    return r_and_zs, ns, hidden_ns, hs
 
 
 class Mode(NamedTuple):
-    step: Callable
     gate_count: int
-    # GRU's new gate multiplies (W_hn h + b_hn) by r, so its b_hh must stay inside the step;
-    # the other kinds add b_hh once to the input projection, before the loop.
-    hidden_bias_in_step: bool
+    step: Callable | None     # one time step, where the layer runs step by step
+    layer: Callable | None    # the whole layer as one node
 
 
 MODES = {
-    "RNN_TANH": Mode(tanh_step, 1, False),
-    "RNN_RELU": Mode(relu_step, 1, False),
-    "LSTM": Mode(lstm_step, 4, False),
-    "GRU": Mode(gru_step, 3, True),
+    "RNN_TANH": Mode(1, tanh_step, None),
+    "RNN_RELU": Mode(1, relu_step, None),
+    "LSTM": Mode(4, lstm_step, lstm_layer),    # step by step only with a projection (proj_size > 0)
+    "GRU": Mode(3, None, gru_layer),
 }
 
 
-def project_input(input, weight_ih, bias_ih, bias_hh, mode):
-    """``input @ W_ih^T`` plus the biases that can be added before the loop, for every row at once."""
-    if bias_ih is None or mode.hidden_bias_in_step:
-        return linear(input, weight_ih, bias_ih)
+def project_input(input, weight_ih, bias_ih, bias_hh):
+    """``input @ W_ih^T + b_ih + b_hh`` for every row at once."""
+    if bias_ih is None:
+        return linear(input, weight_ih)
     return linear(input, weight_ih, bias_ih + bias_hh)
-
-
-def recurrent_weights(weight_hh, bias_hh, weight_hr, mode):
-    return Recurrent(weight_hh, bias_hh if mode.hidden_bias_in_step else None, weight_hr)
 
 
 def time_steps(sequence):
@@ -383,12 +418,12 @@ class RNNBase(Module):
                 index = layer * num_directions + direction
                 weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = self._weights_of(index)
                 initial = tuple(state[index] for state in states)
-                if self.mode == "LSTM" and weight_hr is None:
-                    output, final = lstm_layer(layer_input, initial, weight_ih, weight_hh, bias_ih, bias_hh,
+                if mode.layer is not None and weight_hr is None:
+                    output, final = mode.layer(layer_input, initial, weight_ih, weight_hh, bias_ih, bias_hh,
                                                reverse=direction == 1)
                 else:
-                    input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh, mode)
-                    recurrent = recurrent_weights(weight_hh, bias_hh, weight_hr, mode)
+                    input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh)
+                    recurrent = Recurrent(weight_hh, weight_hr)
                     output, final = run_direction(input_gates, initial, recurrent, mode, reverse=direction == 1)
                 outputs.append(output)
                 final_states.append(final)
@@ -576,8 +611,12 @@ class RNNCellBase(Module):
 
     def _step(self, mode, input, state):
         """One step on a batched input (B, input_size) and state tuple."""
-        input_gates = project_input(input, self.weight_ih, self.bias_ih, self.bias_hh, mode)
-        return mode.step(input_gates, state, recurrent_weights(self.weight_hh, self.bias_hh, None, mode))
+        if mode.layer is not None:
+            _, state = mode.layer(input.unsqueeze(0), state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                  self.bias_hh)
+            return state
+        input_gates = project_input(input, self.weight_ih, self.bias_ih, self.bias_hh)
+        return mode.step(input_gates, state, Recurrent(self.weight_hh))
 
     def _check_dims(self, input, hx, hx_name="hidden"):
         name = type(self).__name__
@@ -640,8 +679,7 @@ class LSTMCell(RNNCellBase):
             hx = (self._zeros(input), self._zeros(input))
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        _, (h, c) = lstm_layer(input.unsqueeze(0), tuple(hx), self.weight_ih, self.weight_hh, self.bias_ih,
-                               self.bias_hh)
+        h, c = self._step(MODES["LSTM"], input, tuple(hx))
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 

@@ -355,11 +355,12 @@ def test_second_derivatives_through_a_layer_match_torch(kind):
     assert_close(ours_second, torch_second, what="second derivative")
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_lstm_second_derivatives_reach_the_state_and_weights_like_torch(bidirectional):
-    """create_graph through the one-node LSTM layer: the recorded backward runs the steps again as
+def test_second_derivatives_reach_the_state_and_weights_like_torch(kind, bidirectional):
+    """create_graph through a one-node layer: the recorded backward runs the steps again as
     recorded ops, so the gradient is differentiable in the initial state and the weights too."""
-    theirs, ours = build_pair("LSTM", dict(input_size=3, hidden_size=4, bidirectional=bidirectional), "float64")
+    theirs, ours = build_pair(kind, dict(input_size=3, hidden_size=4, bidirectional=bidirectional), "float64")
     directions = 2 if bidirectional else 1
     rng = np.random.default_rng(6)
     x_array, h_array, c_array = (random_array(shape, "float64", rng)
@@ -367,24 +368,31 @@ def test_lstm_second_derivatives_reach_the_state_and_weights_like_torch(bidirect
     results = []
     for lib, model in ((torch, theirs), (tg, ours)):
         x, h0, c0 = (lib.tensor(array, requires_grad=True) for array in (x_array, h_array, c_array))
-        output, (h_n, c_n) = model(x, (h0, c0))
-        loss = (output * output).sum() + (h_n * c_n).sum()
-        wanted = (x, h0, c0, model.weight_hh_l0)
+        if kind == "LSTM":
+            output, (h_n, c_n) = model(x, (h0, c0))
+            loss, wanted = (output * output).sum() + (h_n * c_n).sum(), (x, h0, c0)
+        else:
+            output, h_n = model(x, h0)
+            loss, wanted = (output * output).sum() + (h_n * h_n * h_n).sum(), (x, h0)
+        wanted += (model.weight_ih_l0, model.weight_hh_l0, model.bias_hh_l0)
         first = lib.autograd.grad(loss, wanted, create_graph=True)
         penalty = sum((grad * grad).sum() for grad in first)
         results.append(first + lib.autograd.grad(penalty, wanted))
+    count = len(results[0]) // 2
     for index, (o, t) in enumerate(zip(results[1], results[0])):
-        assert_close(o, t, what=f"{'first' if index < 4 else 'second'} derivative {index % 4}")
+        assert_close(o, t, what=f"{'first' if index < count else 'second'} derivative {index % count}")
 
 
-def test_lstm_output_takes_in_place_ops_like_torch():
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_output_takes_in_place_ops_like_torch(kind):
     """A residual added in place to the output (out += x) works, as in torch."""
-    theirs, ours = build_pair("LSTM", dict(input_size=4, hidden_size=4), "float64")
+    theirs, ours = build_pair(kind, dict(input_size=4, hidden_size=4), "float64")
     array = random_array((5, 2, 4), "float64", np.random.default_rng(7))
     grads = []
     for lib, model in ((torch, theirs), (tg, ours)):
         x = lib.tensor(array, requires_grad=True)
-        output, (h_n, _) = model(x)
+        output, state = model(x)
+        h_n = state[0] if kind == "LSTM" else state
         output += x
         ((output * output).sum() + h_n.sum()).backward()
         grads.append((x.grad, model.weight_ih_l0.grad))
@@ -404,3 +412,15 @@ def test_lstm_layer_is_one_node_keeping_float32():
     assert {output.dtype, h_n.dtype, c_n.dtype} == {tg.float32}
     h_n.sum().backward()
     assert {parameter.grad.dtype for parameter in lstm.parameters()} == {tg.float32}
+
+
+def test_gru_layer_is_one_node_keeping_float32():
+    gru = nn.GRU(3, 4)
+    output, h_n = gru(tg.randn(6, 2, 3))
+    layer = output.grad_fn.next_functions[0][0]
+    assert layer.name() == "GRULayerBackward0"
+    # the input and h0 (no gradient needed), W_ih, W_hh, b_ih and b_hh
+    assert [node and node.name() for node, _ in layer.next_functions] == [None, None] + ["AccumulateGrad"] * 4
+    assert {output.dtype, h_n.dtype} == {tg.float32}
+    h_n.sum().backward()
+    assert {parameter.grad.dtype for parameter in gru.parameters()} == {tg.float32}
