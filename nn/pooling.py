@@ -11,7 +11,6 @@ import tinygrad_edu as tg
 from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn.conv import Im2Col
 from tinygrad_edu.nn.module import Module
-from tinygrad_edu.ops_movement import Pad
 
 
 # ----------------------------------------------------------------------------- argument handling

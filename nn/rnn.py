@@ -149,7 +149,7 @@ def product_grads(needs, grad_input_gates, grad_hidden_gates, input, weight_ih, 
 
 
 def project(input, weight_ih):
-    """``W_ih x_t`` for every step at once, feature-major: ``(T, 4H, B)`` from ``(T, B, I)``."""
+    """``W_ih x_t`` for every step at once, feature-major: ``(T, G, B)`` from ``(T, B, I)``, G the gate rows."""
     return weight_ih @ input.swapaxes(1, 2)
 
 

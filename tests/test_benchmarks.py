@@ -160,3 +160,15 @@ def test_retain_freed_memory_stops_the_page_faults_of_reused_temporaries():
     pages_made = 20 * 4 * 2 ** 23 // 4096
     assert faults["retain"] < pages_made // 100, faults
     assert faults["default"] > faults["retain"], faults
+
+
+def test_retain_freed_memory_says_when_malloc_refuses(monkeypatch):
+    runner = load_runner()
+
+    class RefusingLibc:
+        def mallopt(self, option, value):
+            return 0
+
+    monkeypatch.setattr(runner.ctypes, "CDLL", lambda name: RefusingLibc())
+    with pytest.raises(RuntimeError, match="mallopt refused the thresholds: is this glibc\\?"):
+        runner.retain_freed_memory()
