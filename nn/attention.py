@@ -2,7 +2,7 @@
 import math
 
 import tinygrad_edu as tg
-from tinygrad_edu.nn.dropout import dropout
+from tinygrad_edu.nn.modules.dropout import dropout
 
 __all__ = ["scaled_dot_product_attention"]
 

@@ -17,7 +17,7 @@ FRAMEWORKS = ((torch, torch.nn), (tg, tg.nn))
 
 
 def ours_like(text):
-    return text.replace("torch.nn.modules.", "tinygrad_edu.nn.").replace("torch.", "tinygrad_edu.")
+    return text.replace("torch.", "tinygrad_edu.")
 
 
 def make_tag(namespace):

@@ -14,7 +14,7 @@ from tinygrad_edu import nn
 
 TOLERANCES = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=1.3e-6, atol=1e-5)}
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel lengths")
-MODULES = (nn.conv,)
+MODULES = (nn.modules.conv,)
 rng = np.random.default_rng(0)
 
 
@@ -389,7 +389,7 @@ def test_failed_conv_leaves_gradients_untouched():
 
 
 def test_exports():
-    assert nn.Conv2d is nn.conv.Conv2d and F.conv2d is nn.conv.conv2d
+    assert nn.Conv2d is nn.modules.conv.Conv2d and F.conv2d is nn.modules.conv.conv2d
     for name in ("conv1d", "conv2d", "conv_transpose2d", "unfold", "fold"):
         assert callable(getattr(F, name))
 

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-from tinygrad_edu.nn import data
 from tinygrad_edu.utils.data import (
     BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,
     SequentialSampler, Subset, TensorDataset, default_collate, random_split,
@@ -376,5 +375,5 @@ def test_imports_like_torch():
     import tinygrad_edu.utils.data as utils_data
     from tinygrad_edu import utils
 
-    assert utils.data.DataLoader is data.DataLoader is utils_data.DataLoader
+    assert utils.data.DataLoader is utils_data.DataLoader
     assert issubclass(TensorDataset, Dataset) and issubclass(IterableDataset, Dataset)

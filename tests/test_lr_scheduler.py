@@ -267,10 +267,3 @@ def test_onecycle_needs_momentum_and_refuses_extra_steps():
         scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 4 times. The specified number of total steps is 3"):
         scheduler.step()
-
-
-def test_facade_modules_expose_the_same_classes():
-    from tinygrad_edu.nn import lr_scheduler as nn_lr_scheduler
-    import tinygrad_edu.optim.lr_scheduler as facade
-    assert facade.StepLR is nn_lr_scheduler.StepLR is optim.lr_scheduler.StepLR
-    assert set(nn_lr_scheduler.__all__) <= set(dir(facade))

@@ -520,7 +520,6 @@ def test_state_dict_survives_save_and_load_and_deepcopy():
 
 def test_public_import_paths():
     import tinygrad_edu.optim as optim_module
-    from tinygrad_edu.nn import optim as nn_optim
-    assert optim_module.Adam is nn_optim.Adam is tg.optim.Adam
+    assert optim_module.Adam is tg.optim.Adam
     assert issubclass(optim_module.AdamW, optim_module.Adam)
-    assert optim_module.lr_scheduler.StepLR.__module__ == "tinygrad_edu.nn.lr_scheduler"
+    assert optim_module.lr_scheduler.StepLR.__module__ == "tinygrad_edu.optim.lr_scheduler"

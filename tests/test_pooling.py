@@ -12,7 +12,7 @@ import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn
 
 TOLERANCES = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=1.3e-6, atol=1e-5)}
-MODULES = (nn.pooling, nn.upsampling)
+MODULES = (nn.modules.pooling, nn.modules.upsampling)
 rng = np.random.default_rng(1)
 
 

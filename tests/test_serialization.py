@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from tinygrad_edu.nn.serialization import STRUCTURE_KEY, load, save
+from tinygrad_edu.serialization import STRUCTURE_KEY, load, save
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 

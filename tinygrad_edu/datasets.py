@@ -35,7 +35,7 @@ import zlib
 import numpy
 
 import tinygrad_edu
-from tinygrad_edu.nn.data import Dataset
+from tinygrad_edu.utils.data.dataset import Dataset
 
 FASHION_MNIST_ROOT = "/usr/share/datasets/fashion-mnist"
 _IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049

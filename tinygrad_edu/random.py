@@ -76,3 +76,11 @@ def set_rng_state(state):
 def numpy_generator(generator=None):
     """The NumPy generator behind ``generator`` (or behind the default one)."""
     return (generator or default_generator).numpy
+
+
+def fresh_numpy_generator(generator=None):
+    """A NumPy generator for one random pass (a shuffle, a split): ``generator``'s own, or, as torch
+    does, a fresh one seeded by one draw from the default generator, which ``manual_seed`` seeds."""
+    if generator is not None:
+        return generator.numpy
+    return numpy.random.default_rng(int(default_generator.numpy.integers(2**63)))

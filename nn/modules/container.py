@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.nn.module import Module, _addindent, _typename
+from tinygrad_edu.nn.modules.module import Module, _addindent, _typename
 from tinygrad_edu.nn.parameter import Parameter
 
 

@@ -15,7 +15,7 @@ import math
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}

@@ -8,7 +8,7 @@ generator, so ``tinygrad_edu.manual_seed`` makes them reproducible.
 import warnings
 
 import tinygrad_edu
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 
 
 def _check_probability(p):

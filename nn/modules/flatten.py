@@ -1,5 +1,5 @@
 """Flatten and Unflatten: reshape a range of dimensions as a layer."""
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 
 
 class Flatten(Module):

@@ -4,7 +4,7 @@ import math
 import tinygrad_edu
 from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 
@@ -200,3 +200,7 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name for ``MultiheadAttention.out_proj`` (same repr, same state_dict)."""

@@ -13,11 +13,10 @@ cannot overflow.
 import contextlib
 import warnings
 
-import tinygrad_edu
 from tinygrad_edu.autograd import Function, Op
 from tinygrad_edu.ops_reduce import Softmax
-from tinygrad_edu.nn.activation import logsigmoid
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.activation import logsigmoid
+from tinygrad_edu.nn.modules.module import Module
 
 _SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
                       "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}

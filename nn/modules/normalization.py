@@ -8,7 +8,7 @@ sample (layer norm), or the channels of a group and the spatial axes per sample
 """
 import tinygrad_edu as tg
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 

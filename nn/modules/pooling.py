@@ -1,7 +1,7 @@
 """Pooling layers: max and average pooling over fixed or adaptive windows.
 
 Fixed windows come from ``Im2Col`` (a strided view of the padded input, see
-``nn/conv.py``); a reduction over the window axes pools them. Max pooling picks each
+``nn/modules/conv.py``); a reduction over the window axes pools them. Max pooling picks each
 window's first maximum (in a window holding NaN, its last NaN) and ``gather``s it, so the
 gradient flows to exactly that input position, as in torch. Windows that tile the input (stride equal to
 the kernel, no padding or dilation: the usual ``MaxPool2d(2)``) take a shortcut, one
@@ -9,8 +9,8 @@ the kernel, no padding or dilation: the usual ``MaxPool2d(2)``) take a shortcut,
 """
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import Op
-from tinygrad_edu.nn.conv import Im2Col
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.conv import Im2Col
+from tinygrad_edu.nn.modules.module import Module
 
 
 # ----------------------------------------------------------------------------- argument handling

@@ -26,9 +26,9 @@ from typing import Callable, NamedTuple
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import Op
-from tinygrad_edu.nn.dropout import dropout as _dropout
-from tinygrad_edu.nn.linear import linear
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.dropout import dropout as _dropout
+from tinygrad_edu.nn.modules.linear import linear
+from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.ops_elementwise import Sigmoid, Tanh, sigmoid
 from tinygrad_edu.ops_movement import Cat

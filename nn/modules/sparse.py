@@ -2,7 +2,7 @@
 import tinygrad_edu
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 _TENSOR_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",

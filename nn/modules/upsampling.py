@@ -11,7 +11,7 @@ of the copies back together. Only ``mode='nearest'`` is implemented.
 import math
 
 import tinygrad_edu as tg
-from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.modules.module import Module
 
 SUPPORTED_MODE = "nearest"
 

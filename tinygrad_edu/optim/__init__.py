@@ -1,15 +1,19 @@
-"""``tinygrad_edu.optim``: the optimizers and learning-rate schedulers, as ``torch.optim``.
-
-The code lives in the ``nn`` package (``nn/optim.py``, ``nn/lr_scheduler.py``); this
-module gives it PyTorch's import path:
+"""Optimizers and learning-rate schedulers, as ``torch.optim``: one module per optimizer under torch's
+file names (``optimizer``, ``sgd``, ``adam``, ...) and ``lr_scheduler``.
 
 >>> from tinygrad_edu import optim
 >>> optimizer = optim.Adam(model.parameters(), lr=1e-3)
 >>> scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10)
 """
-from tinygrad_edu.nn.optim import (
-    SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RMSprop,
-)
+from tinygrad_edu.optim.optimizer import Optimizer
+from tinygrad_edu.optim.sgd import SGD
+from tinygrad_edu.optim.adam import Adam
+from tinygrad_edu.optim.adamw import AdamW
+from tinygrad_edu.optim.rmsprop import RMSprop
+from tinygrad_edu.optim.adagrad import Adagrad
+from tinygrad_edu.optim.adadelta import Adadelta
+from tinygrad_edu.optim.adamax import Adamax
+from tinygrad_edu.optim.nadam import NAdam
 from tinygrad_edu.optim import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",

@@ -19,7 +19,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
-from tinygrad_edu.nn.optim import Optimizer
+from tinygrad_edu.optim.optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
