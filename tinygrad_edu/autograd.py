@@ -215,11 +215,11 @@ def _keep_retained_grad(node, grad_output):
 def _call_backward(node, grad_output, on_arrays, shared):
     """The node's input gradients: arrays when ``on_arrays``, else Tensors."""
     if on_arrays and node.backward_on_arrays:
-        node._unpack_arrays = True
+        node.on_arrays = True
         try:
             input_grads = node.backward(grad_output)
         finally:
-            node._unpack_arrays = False
+            node.on_arrays = False
     elif on_arrays:
         input_grads = node.backward(_as_tensor(grad_output, _device_of_node(node)))
         input_grads = _arrays_of_results(input_grads, shared)

@@ -64,7 +64,7 @@ class Function(Node):
     """Base class of every differentiable op: subclass it, write ``forward`` and ``backward``,
     call it with ``MyOp.apply(*tensors, **params)``."""
 
-    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "output_info", "module_scope", "_unpack_arrays")
+    __slots__ = ("needs_input_grad", "device", "xp", "_saved", "output_info", "module_scope", "on_arrays")
     _Tensor = None  # set by tensor.py, which imports this module
     _output = None  # (array, version counter, device) when the op saved its own output
     output_device = None
@@ -112,7 +112,7 @@ class Function(Node):
         output = cls._Tensor._wrap(output_array, node.output_device or device, record)
         if record:
             node._next = tuple([t.grad_fn or t._gradient_edge() for t in inputs])
-            node._unpack_arrays = False  # True while autograd runs the backward on arrays
+            node.on_arrays = False  # True while autograd runs the backward on arrays
             node.output_info = (output_array.shape, output_array.dtype, output._device)
             node.module_scope = graph._grad_mode.module_scope
             if node._saved:
@@ -157,7 +157,7 @@ class Function(Node):
         """
         if self._saved is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        if self._unpack_arrays:
+        if self.on_arrays:
             return self._saved_arrays()
         Tensor = self._Tensor
         unpacked = []

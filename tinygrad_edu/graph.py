@@ -41,6 +41,23 @@ class _GradMode(threading.local):
 _grad_mode = _GradMode()
 
 
+class module_scope:
+    """While an ``nn.Module`` runs: the ops recorded inside are marked with the path of modules
+    under way, which ``draw_graph`` frames (``Module.__call__`` enters it)."""
+
+    __slots__ = ("entry", "parent")
+
+    def __init__(self, module):
+        self.entry = (type(module).__name__, module)
+
+    def __enter__(self):
+        self.parent = _grad_mode.module_scope
+        _grad_mode.module_scope = (self.parent or ()) + (self.entry,)
+
+    def __exit__(self, *exc_info):
+        _grad_mode.module_scope = self.parent
+
+
 def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded."""
     return _grad_mode.enabled

@@ -4,8 +4,8 @@ View ops (``is_view = True``) return arrays that share memory with their input, 
 their output shares the input's version counter, so an in-place change through
 either is seen by the autograd checks of both.
 """
-from tinygrad_edu import ops_reduce as reduce
 from tinygrad_edu.function import Function, Op
+from tinygrad_edu.ops_reduce import sum_to_shape
 
 
 class Reshape(Op):
@@ -18,28 +18,6 @@ class Reshape(Op):
 
     def backward(self, grad_output):
         return grad_output.reshape(self.input_shape)
-
-
-class Expand(Op):
-    """Broadcast to a larger shape without copying; the backward sums over the broadcast axes."""
-    is_view = True
-
-    def forward(self, x, shape):
-        self.input_shape = x.shape
-        return self.xp.broadcast_to(x, shape)
-
-    def backward(self, grad_output):
-        return sum_to_shape(grad_output, self.input_shape)
-
-
-def sum_to_shape(grad, shape):
-    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``."""
-    extra = grad.ndim - len(shape)
-    stretched = tuple(extra + axis for axis, size in enumerate(shape) if size == 1 and grad.shape[extra + axis] != 1)
-    axes = tuple(range(extra)) + stretched
-    if axes:
-        grad = reduce.Sum.apply(grad, dims=axes, keepdim=True)
-    return grad.reshape(shape) if grad.shape != tuple(shape) else grad
 
 
 class Permute(Op):

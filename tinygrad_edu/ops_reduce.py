@@ -2,13 +2,37 @@
 
 ``dims`` is always a tuple of non-negative axes (``Tensor`` normalises user input).
 A backward first puts the reduced axes back (size 1) and then expands to the input's
-shape, which is the gradient of "sum these axes away".
+shape, which is the gradient of "sum these axes away". ``Expand`` (broadcasting) lives here
+too: its backward is a sum, and a sum's backward is an expand.
 """
 import math
 
-from tinygrad_edu import ops_movement as movement
 from tinygrad_edu.function import Op
 from tinygrad_edu.ops_elementwise import Exp
+
+
+# -- broadcasting: an expand and its adjoint, the sum (each one's backward is the other) --
+
+class Expand(Op):
+    """Broadcast to a larger shape without copying; the backward sums over the broadcast axes."""
+    is_view = True
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return self.xp.broadcast_to(x, shape)
+
+    def backward(self, grad_output):
+        return sum_to_shape(grad_output, self.input_shape)
+
+
+def sum_to_shape(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    extra = grad.ndim - len(shape)
+    stretched = tuple(extra + axis for axis, size in enumerate(shape) if size == 1 and grad.shape[extra + axis] != 1)
+    axes = tuple(range(extra)) + stretched
+    if axes:
+        grad = Sum.apply(grad, dims=axes, keepdim=True)
+    return grad.reshape(shape) if grad.shape != tuple(shape) else grad
 
 
 def _unreduce(grad_output, input_shape, dims, keepdim):
@@ -16,7 +40,7 @@ def _unreduce(grad_output, input_shape, dims, keepdim):
     if not keepdim:
         kept_shape = [1 if axis in dims else size for axis, size in enumerate(input_shape)]
         grad_output = grad_output.reshape(kept_shape)
-    return movement.Expand.apply(grad_output, shape=input_shape)
+    return Expand.apply(grad_output, shape=input_shape)
 
 
 class Sum(Op):

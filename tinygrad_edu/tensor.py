@@ -393,9 +393,9 @@ class Tensor:
             shape = broadcast_shapes(a._data.shape, b._data.shape)
             if graph._grad_mode.enabled:
                 if a._requires_grad and a._data.shape != shape:
-                    a = movement.Expand.apply(a, shape=shape)
+                    a = reduce.Expand.apply(a, shape=shape)
                 if b._requires_grad and b._data.shape != shape:
-                    b = movement.Expand.apply(b, shape=shape)
+                    b = reduce.Expand.apply(b, shape=shape)
         return a, b
 
     def _float_operands(self, other, reverse=False):
@@ -851,7 +851,7 @@ class Tensor:
     def expand(self, *sizes):
         """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size)."""
         shape = _expanded_shape(self.shape, _unpack_shape(sizes))
-        return self if shape == self.shape else movement.Expand.apply(self, shape=shape)
+        return self if shape == self.shape else reduce.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
         return self.expand(other.shape)

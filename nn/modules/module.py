@@ -13,6 +13,7 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.device import Device
 from tinygrad_edu.dtypes import DType
+from tinygrad_edu.graph import module_scope
 from tinygrad_edu.nn.parameter import Parameter
 
 _TENSOR_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
@@ -79,13 +80,8 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        grad_mode = tinygrad_edu.graph._grad_mode
-        parent_scope = grad_mode.module_scope
-        grad_mode.module_scope = (parent_scope or ()) + ((type(self).__name__, self),)
-        try:
+        with module_scope(self):
             return self._call_impl(*args, **kwargs)
-        finally:
-            grad_mode.module_scope = parent_scope
 
     def _call_impl(self, *args, **kwargs):
         """Run the forward pre-hooks, ``forward`` and the forward hooks (``draw_graph``'s scope is set)."""

@@ -101,7 +101,7 @@ class LSTMLayer(Op):
 
     def backward(self, grad_states):
         input, h0, c0, weight_ih, weight_hh, bias, activated, cs, tanh_cs, states = self.saved_tensors
-        if self._unpack_arrays:
+        if self.on_arrays:
             hs = states[0].swapaxes(1, 2)
         else:
             activated, hs, cs, tanh_cs = lstm_steps(project(input, weight_ih), h0, c0, weight_hh, bias,
@@ -226,7 +226,7 @@ class GRULayer(Op):
 
     def backward(self, grad_states):
         input, h0, weight_ih, weight_hh, bias_ih, bias_hh, r_and_zs, ns, hidden_ns, states = self.saved_tensors
-        if self._unpack_arrays:
+        if self.on_arrays:
             hs = states.swapaxes(1, 2)
         else:
             r_and_zs, ns, hidden_ns, hs = gru_steps(project(input, weight_ih), h0, weight_hh, bias_ih, bias_hh,

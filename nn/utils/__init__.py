@@ -4,8 +4,8 @@
 >>> nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
 >>> optimizer.step()
 
-The norms and rescaling work on the arrays behind the gradients, in place, outside
-the autograd graph (as PyTorch runs them under ``no_grad``).
+The norms and rescaling are tensor operations under ``no_grad``, in place on the
+gradients, outside the autograd graph (as PyTorch runs them).
 """
 import math
 import types
@@ -28,11 +28,20 @@ def _gradients(parameters):
     return [param.grad for param in _as_list(parameters) if param.grad is not None]
 
 
-def _vector_norm(array, norm_type, xp):
+def _vector_norm(tensor, norm_type):
     """The p-norm of all elements: max |x| for inf, min |x| for -inf, the count of non-zeros for 0."""
-    return xp.linalg.norm(array.ravel(), norm_type)
+    if norm_type == math.inf:
+        return tensor.abs().max()
+    if norm_type == -math.inf:
+        return tensor.abs().min()
+    if norm_type == 0:
+        return (tensor != 0).sum().to(tensor.dtype)
+    if norm_type == 2:
+        return (tensor * tensor).sum().sqrt()
+    return tensor.abs().pow(norm_type).sum().pow(1 / norm_type)
 
 
+@tinygrad_edu.no_grad()
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The norm of the norms of ``tensors``: their norm as if concatenated into one vector.
 
@@ -43,29 +52,27 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if len(tensors) == 0:
         return tinygrad_edu.tensor(0.0)
-    device = tensors[0].device
-    xp = device.xp
-    norms = [_vector_norm(tensor._data, norm_type, xp) for tensor in tensors]
-    total_norm = _vector_norm(xp.stack(norms), norm_type, xp)
-    if error_if_nonfinite and not math.isfinite(float(total_norm)):
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        norms = [_vector_norm(tensor, norm_type) for tensor in tensors]
+        total_norm = _vector_norm(tinygrad_edu.stack(norms), norm_type)
+    if error_if_nonfinite and not math.isfinite(total_norm.item()):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`")
-    return Tensor._wrap(xp.asarray(total_norm), device)
+    return total_norm
 
 
+@tinygrad_edu.no_grad()
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale the gradients by ``max_norm / (total_norm + 1e-6)`` when that is below 1."""
     grads = _gradients(parameters)
     if len(grads) == 0:
         return
-    xp = total_norm.device.xp
-    clip_coef = xp.minimum(float(max_norm) / (total_norm._data + 1e-6), 1.0)
     with numpy.errstate(invalid="ignore"):  # a non-finite norm scales to NaN silently, as in torch
+        clip_coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
         for grad in grads:
-            grad._data *= clip_coef
-            grad._version_counter[0] += 1
+            grad.mul_(clip_coef.to(grad.dtype))
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -100,9 +107,9 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     >>> clip_grad_value_(model.parameters(), clip_value=0.5)
     """
     clip_value = float(clip_value)
-    for grad in _gradients(parameters):
-        grad.device.xp.clip(grad._data, -clip_value, clip_value, out=grad._data)
-        grad._version_counter[0] += 1
+    with tinygrad_edu.no_grad():
+        for grad in _gradients(parameters):
+            grad.clamp_(-clip_value, clip_value)
 
 
 def _check_same_device(param, device):
