@@ -40,10 +40,12 @@ import numpy
 import tinygrad_edu
 from tinygrad_edu.utils.data.dataset import Dataset
 
-try:
-    from numpy._core.multiarray import _reconstruct as _numpy_reconstruct     # what pickled arrays call
+try:     # what pickled arrays call (protocols up to 4, and 5)
+    from numpy._core.multiarray import _reconstruct as _numpy_reconstruct
+    from numpy._core.numeric import _frombuffer as _numpy_frombuffer
 except ImportError:
     from numpy.core.multiarray import _reconstruct as _numpy_reconstruct
+    from numpy.core.numeric import _frombuffer as _numpy_frombuffer
 
 FASHION_MNIST_ROOT = "/usr/share/datasets/fashion-mnist"
 _IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049
@@ -327,6 +329,7 @@ class _BatchUnpickler(pickle.Unpickler):
     and numbers, and NumPy arrays; any other global (a function to call) is refused."""
 
     _allowed = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
                 ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
 
     def find_class(self, module, name):
@@ -338,6 +341,8 @@ class _BatchUnpickler(pickle.Unpickler):
             return codecs.encode
         if name == "_reconstruct":
             return _numpy_reconstruct
+        if name == "_frombuffer":
+            return _numpy_frombuffer
         return getattr(numpy, name)
 
 
