@@ -647,3 +647,17 @@ def test_cifar10_with_mismatched_labels_says_so(tmp_path):
         pickle.dump({"data": np.zeros((2, 3072), np.uint8), "labels": [1]}, file)
     with pytest.raises(RuntimeError, match="hold 2 images but 1 labels"):
         datasets.CIFAR10(tmp_path, train=False)
+
+
+@pytest.mark.parametrize("content, message", [
+    (pickle.dumps({"data": np.zeros((2, 100), np.uint8), "labels": [1, 2]}),
+     r"'data' should be a uint8 array \(N, 3072\) of 32x32 RGB images, found uint8 \(2, 100\)"),
+    (pickle.dumps({"labels": [1, 2]}), r"the batch has no 'data' entry \(it has \['labels'\]\)"),
+    (pickle.dumps([1, 2]), "should hold a dict, found a list"),
+    (b"\x80\x02}q\x00", "test_batch cannot be read as a dataset batch file"),
+])
+def test_cifar10_with_a_damaged_batch_file_says_what_is_wrong(tmp_path, content, message):
+    write_cifar(tmp_path)
+    (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(content)
+    with pytest.raises(RuntimeError, match=message):
+        datasets.CIFAR10(tmp_path, train=False)

@@ -350,7 +350,7 @@ def _load_pickle(path):
     try:
         with open(path, "rb") as file:
             loaded = _BatchUnpickler(file, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as error:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
         raise RuntimeError(f"{path} cannot be read as a dataset batch file: {error}") from None
     if not isinstance(loaded, dict):
         raise RuntimeError(f"{path} should hold a dict, found a {type(loaded).__name__}")
@@ -360,7 +360,11 @@ def _load_pickle(path):
 def _batch_field(batch, key, path):
     if key not in batch:
         raise RuntimeError(f"{path}: the batch has no {key!r} entry (it has {sorted(batch)})")
-    return numpy.asarray(batch[key], dtype=numpy.uint8)
+    images = numpy.asarray(batch[key])
+    if images.ndim != 2 or images.shape[1] != 3 * 32 * 32 or images.dtype != numpy.uint8:
+        raise RuntimeError(f"{path}: {key!r} should be a uint8 array (N, 3072) of 32x32 RGB images, "
+                           f"found {images.dtype} {images.shape}")
+    return images
 
 
 def _as_text(value):

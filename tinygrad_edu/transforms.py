@@ -248,7 +248,8 @@ def pad(image, padding, fill=0, padding_mode="constant"):
     if isinstance(image, Tensor) and not isinstance(fill, (int, float)):
         raise TypeError("Got inappropriate fill arg")
     left, right, top, bottom = _parse_padding(padding)
-    pixels = pixels[..., max(-top, 0):pixels.shape[-2] - max(-bottom, 0), max(-left, 0):pixels.shape[-1] - max(-right, 0)]
+    height, width = pixels.shape[-2:]
+    pixels = pixels[..., max(-top, 0):height - max(-bottom, 0), max(-left, 0):width - max(-right, 0)]  # negative: crop
     left, right, top, bottom = (max(side, 0) for side in (left, right, top, bottom))
     if padding_mode != "constant":
         widths = [(0, 0)] * (pixels.ndim - 2) + [(top, bottom), (left, right)]
@@ -376,8 +377,11 @@ def _parse_padding(padding):
 
 
 def _height_width(image):
-    pixels, _ = _image_array(image)
-    return tuple(pixels.shape[-2:])
+    shape = tuple(image.shape) if isinstance(image, Tensor) else numpy.shape(image)
+    if len(shape) < 2:
+        raise TypeError("Tensor is not a torch image." if isinstance(image, Tensor) else
+                        f"img should be a NumPy image array (H, W) or (H, W, C) or a Tensor. Got shape {shape}")
+    return shape[-2:] if isinstance(image, Tensor) else shape[:2]
 
 
 def _image_array(image):
