@@ -4,6 +4,8 @@ import io
 import os
 import pickle
 import struct
+import subprocess
+import sys
 import zlib
 from unittest import mock
 
@@ -62,6 +64,20 @@ def test_vision_package_has_torchvisions_layout():
     assert vision_datasets is datasets and vision.datasets is datasets
     assert vision_transforms is transforms and ToTensor is transforms.ToTensor
     assert vision.utils.make_grid is make_grid and vision.utils.save_image is save_image
+
+
+def test_vision_imports_from_outside_the_repository_without_torch(tmp_path):
+    program = ("import sys\n"
+               "import tinygrad_edu.vision as torchvision\n"
+               "import tinygrad_edu.vision.transforms as T\n"
+               "from tinygrad_edu.vision.datasets import CIFAR10\n"
+               "from tinygrad_edu.vision.utils import save_image\n"
+               "assert T.Resize is torchvision.transforms.Resize and 'torch' not in sys.modules\n"
+               "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
 
 
 def test_a_torchvision_program_runs_with_the_import_changed(tmp_path):
