@@ -537,3 +537,18 @@ def test_random_sampler_errors_on_an_empty_dataset_like_torch():
     for sampler_class, error in ((torch_data.RandomSampler, RuntimeError), (RandomSampler, RuntimeError)):
         with pytest.raises(error, match="random_ expects 'from' to be less than 'to', but got from=0 >= to=0"):
             list(sampler_class(range(0), replacement=True, num_samples=3))
+
+
+def test_weighted_random_sampler_balances_classes_in_a_dataloader():
+    labels = np.array([0] * 90 + [1] * 10)
+    class_weights = 1.0 / np.bincount(labels)
+    sample_weights = class_weights[labels].tolist()
+    dataset = TensorDataset(tg.from_numpy(labels))
+    sampler = WeightedRandomSampler(sample_weights, num_samples=4000, generator=tg.Generator().manual_seed(0))
+    ours = DataLoader(dataset, batch_size=64, sampler=sampler)
+    theirs = torch_data.DataLoader(torch_data.TensorDataset(torch.from_numpy(labels)), batch_size=64,
+                                   sampler=torch_data.WeightedRandomSampler(sample_weights, num_samples=4000))
+    assert len(ours) == len(theirs) == 63
+    drawn = epoch_order(ours)
+    assert len(drawn) == 4000
+    assert_frequencies_match(drawn, [0.5, 0.5])
