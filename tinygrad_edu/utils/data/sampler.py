@@ -157,7 +157,7 @@ def _draw_in_chunks(draw, total):
 def _draw_without_replacement(weights, count, rng):
     """Weighted draws without replacement, all at once: sorting exponential(1) / weight orders the
     indices as drawing one at a time in proportion to the remaining weights does."""
-    with numpy.errstate(divide="ignore"):
+    with numpy.errstate(divide="ignore", invalid="ignore"):     # a zero weight sorts last
         keys = rng.exponential(size=len(weights)) / weights
     return numpy.argsort(keys, kind="stable")[:count]
 
