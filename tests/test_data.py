@@ -1,5 +1,6 @@
 """Data loading against torch.utils.data: the same batches, lengths, collated types and errors."""
 import collections
+import itertools
 import warnings
 
 import numpy as np
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 from tinygrad_edu.utils.data import (
     BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,
-    SequentialSampler, Subset, TensorDataset, default_collate, random_split,
+    SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate,
+    random_split,
 )
 
 Point = collections.namedtuple("Point", "x y")
@@ -377,3 +379,176 @@ def test_imports_like_torch():
 
     assert utils.data.DataLoader is utils_data.DataLoader
     assert issubclass(TensorDataset, Dataset) and issubclass(IterableDataset, Dataset)
+
+
+# -- the samplers of torch.utils.data.sampler --
+
+def frequencies(indices, size):
+    return np.bincount(np.asarray(indices), minlength=size) / len(indices)
+
+
+def assert_frequencies_match(indices, probabilities):
+    """Empirical frequencies within five standard errors of the expected probabilities."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    bound = 5 * np.sqrt(probabilities * (1 - probabilities) / len(indices)) + 1e-12
+    assert np.all(np.abs(frequencies(indices, len(probabilities)) - probabilities) <= bound)
+
+
+def test_sampler_module_exports_what_torch_exports():
+    import tinygrad_edu.utils.data as our_data
+    import tinygrad_edu.utils.data.sampler as our_sampler
+    for name in torch_data.sampler.__all__:
+        assert getattr(our_sampler, name) is getattr(our_data, name)
+
+
+@pytest.mark.parametrize("indices", [[], [7], [3, 9, 4, 0, 11], list(range(50, 80)), "abc"])
+def test_subset_random_sampler_is_a_permutation_of_the_indices(indices):
+    ours = SubsetRandomSampler(indices, generator=tg.Generator().manual_seed(3))
+    theirs = torch_data.SubsetRandomSampler(indices)
+    assert len(ours) == len(theirs) == len(indices)
+    drawn = list(ours)
+    assert sorted(drawn) == sorted(theirs) == sorted(indices)
+
+
+def test_subset_random_sampler_reshuffles_and_is_reproducible():
+    indices = list(range(100, 140))
+    tg.manual_seed(0)
+    first, second = list(SubsetRandomSampler(indices)), list(SubsetRandomSampler(indices))
+    tg.manual_seed(0)
+    assert list(SubsetRandomSampler(indices)) == first and first != second
+    sampler = SubsetRandomSampler(indices, generator=tg.Generator().manual_seed(1))
+    assert list(sampler) != list(sampler)     # a fresh order every pass
+
+
+def test_subset_random_sampler_gives_a_validation_split():
+    dataset = TensorDataset(tg.arange(20) * 10)
+    train_loader = DataLoader(dataset, batch_size=4, sampler=SubsetRandomSampler(range(15)))
+    valid_loader = DataLoader(dataset, batch_size=4, sampler=SubsetRandomSampler(range(15, 20)))
+    assert len(train_loader) == 4 and len(valid_loader) == 2
+    assert sorted(epoch_order(train_loader)) == [10 * i for i in range(15)]
+    assert sorted(epoch_order(valid_loader)) == [10 * i for i in range(15, 20)]
+
+
+def test_subset_random_sampler_position_frequencies_are_uniform():
+    sampler = SubsetRandomSampler([5, 6, 7, 8], generator=tg.Generator().manual_seed(2))
+    firsts = [next(iter(sampler)) - 5 for _ in range(8000)]
+    assert_frequencies_match(firsts, [0.25] * 4)
+
+
+@pytest.mark.parametrize("weights", [[0.1, 0.9, 0.4, 0.7, 3.0, 0.6], [1, 0, 2, 0, 5], [0.0, 1.0]])
+def test_weighted_random_sampler_frequencies_match_the_weights(weights):
+    ours = WeightedRandomSampler(weights, 20000, generator=tg.Generator().manual_seed(0))
+    theirs = torch_data.WeightedRandomSampler(weights, 20000)
+    drawn = list(ours)
+    assert len(ours) == len(drawn) == len(list(theirs)) == 20000
+    probabilities = np.asarray(weights, dtype=np.float64) / np.sum(weights)
+    assert_frequencies_match(drawn, probabilities)
+    assert_frequencies_match(list(theirs), probabilities)     # the same bound holds for torch's draws
+    assert all(weights[i] > 0 for i in set(drawn))
+
+
+def test_weighted_random_sampler_without_replacement_draws_in_proportion_to_what_is_left():
+    weights = [1.0, 2.0, 3.0, 4.0]
+    sampler = WeightedRandomSampler(weights, 2, replacement=False, generator=tg.Generator().manual_seed(4))
+    pairs = [tuple(sampler) for _ in range(12000)]
+    assert all(first != second for first, second in pairs)
+    total = sum(weights)
+    expected = [weights[i] / total * weights[j] / (total - weights[i]) for i in range(4) for j in range(4) if i != j]
+    codes = [4 * i + j for i, j in pairs]
+    observed = frequencies(codes, 16)[[4 * i + j for i in range(4) for j in range(4) if i != j]]
+    bound = 5 * np.sqrt(np.asarray(expected) * (1 - np.asarray(expected)) / len(pairs))
+    assert np.all(np.abs(observed - expected) <= bound)
+
+
+def test_weighted_random_sampler_without_replacement_takes_zero_weights_last():
+    for replacement_order in (list(WeightedRandomSampler([0, 3, 0, 1], 4, replacement=False)),
+                              list(torch_data.WeightedRandomSampler([0, 3, 0, 1], 4, replacement=False))):
+        assert sorted(replacement_order[:2]) == [1, 3] and sorted(replacement_order[2:]) == [0, 2]
+
+
+def test_weighted_random_sampler_attributes_match_torch():
+    ours = WeightedRandomSampler(tg.tensor([1, 2, 3]), 5, replacement=False)
+    theirs = torch_data.WeightedRandomSampler(torch.tensor([1, 2, 3]), 5, replacement=False)
+    assert_same(ours.weights, theirs.weights)
+    assert (ours.num_samples, ours.replacement, len(ours)) == (theirs.num_samples, theirs.replacement, len(theirs))
+    tg.manual_seed(7)
+    first = list(WeightedRandomSampler([1, 2, 3], 50))
+    tg.manual_seed(7)
+    assert list(WeightedRandomSampler([1, 2, 3], 50)) == first
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    (([1.0, 2.0], 0), {}), (([1.0, 2.0], -3), {}), (([1.0, 2.0], True), {}), (([1.0, 2.0], 2.0), {}),
+    (([1.0, 2.0], 2), dict(replacement=1)), (([[1.0, 2.0]], 2), {}), ((5.0, 2), {}),
+])
+def test_weighted_random_sampler_argument_errors_match_torch(args, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        torch_data.WeightedRandomSampler(*args, **kwargs)
+    with pytest.raises(ValueError) as ours:
+        WeightedRandomSampler(*args, **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("weights, num_samples, replacement", [
+    ([1.0, -1.0, 2.0], 1, True), ([1.0, -1.0, 2.0], 2, True), ([1.0, -1.0, 2.0], 2, False),
+    ([1.0, NAN], 1, True), ([1.0, NAN], 2, True), ([NAN, -1.0], 2, True), ([1.0, NAN], 2, False),
+    ([1.0, INF], 1, True), ([1.0, INF, -1.0], 2, True), ([1.0, INF], 2, False),
+    ([0.0, 0.0], 1, True), ([0.0, 0.0], 3, True), ([0.0, 0.0], 2, False), ([], 3, True),
+    ([1.0, 2.0], 3, False), ([], 2, False),
+])
+def test_weighted_random_sampler_distribution_errors_match_torch(weights, num_samples, replacement):
+    with pytest.raises(RuntimeError) as theirs:
+        list(torch_data.WeightedRandomSampler(weights, num_samples, replacement))
+    with pytest.raises(RuntimeError) as ours:
+        list(WeightedRandomSampler(weights, num_samples, replacement))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_random_sampler_with_replacement_draws_lazily():
+    import tracemalloc
+    sampler = RandomSampler(range(1000), replacement=True, num_samples=int(1e10),
+                            generator=tg.Generator().manual_seed(0))
+    assert len(sampler) == len(torch_data.RandomSampler(range(1000), replacement=True, num_samples=int(1e10)))
+    tracemalloc.start()
+    try:
+        first = list(itertools.islice(iter(sampler), 10_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(first) == 10_000 and peak < 4 * 2**20
+    batches = itertools.islice(iter(BatchSampler(sampler, 64, drop_last=False)), 3)
+    assert [len(batch) for batch in batches] == [64, 64, 64]
+
+
+@pytest.mark.parametrize("num_samples", [1, 31, 4095, 4096, 4097, 10_000])
+def test_random_sampler_with_replacement_is_uniform_and_exact_in_length(num_samples):
+    drawn = list(RandomSampler(range(5), replacement=True, num_samples=num_samples,
+                               generator=tg.Generator().manual_seed(num_samples)))
+    assert len(drawn) == num_samples == len(list(torch_data.RandomSampler(range(5), True, num_samples)))
+    assert set(drawn) <= set(range(5))
+    if num_samples >= 4095:
+        assert_frequencies_match(drawn, [0.2] * 5)
+
+
+def test_random_sampler_errors_on_an_empty_dataset_like_torch():
+    for sampler_class, error in ((torch_data.RandomSampler, RuntimeError), (RandomSampler, RuntimeError)):
+        with pytest.raises(error, match="random_ expects 'from' to be less than 'to', but got from=0 >= to=0"):
+            list(sampler_class(range(0), replacement=True, num_samples=3))
+
+
+def test_weighted_random_sampler_balances_classes_in_a_dataloader():
+    labels = np.array([0] * 90 + [1] * 10)
+    class_weights = 1.0 / np.bincount(labels)
+    sample_weights = class_weights[labels].tolist()
+    dataset = TensorDataset(tg.from_numpy(labels))
+    sampler = WeightedRandomSampler(sample_weights, num_samples=4000, generator=tg.Generator().manual_seed(0))
+    ours = DataLoader(dataset, batch_size=64, sampler=sampler)
+    theirs = torch_data.DataLoader(torch_data.TensorDataset(torch.from_numpy(labels)), batch_size=64,
+                                   sampler=torch_data.WeightedRandomSampler(sample_weights, num_samples=4000))
+    assert len(ours) == len(theirs) == 63
+    drawn = epoch_order(ours)
+    assert len(drawn) == 4000
+    assert_frequencies_match(drawn, [0.5, 0.5])
