@@ -350,6 +350,17 @@ def test_multinomial_method_and_function():
     assert abs(counts[1] / 4000 - 0.75) < 0.03
 
 
+def test_multinomial_without_replacement_like_torch():
+    """Distinct draws; zero-probability indices only once the rest are used; first draws follow p."""
+    for m in (torch, tg):
+        m.manual_seed(0)
+        assert m.tensor([1.0, 0.0]).multinomial(2).tolist() == [0, 1]
+        draws = m.tensor([[1.0, 0.0, 2.0, 0.0]] * 3).multinomial(4)
+        assert all(sorted(row[:2]) == [0, 2] and sorted(row) == [0, 1, 2, 3] for row in draws.tolist())
+        firsts = m.tensor([[1.0, 3.0]] * 4000).multinomial(1)[:, 0].float().mean().item()
+        assert abs(firsts - 0.75) < 0.03
+
+
 def test_resize_keeps_leading_elements_like_torch():
     for m in (torch, tg):
         tensor = m.arange(6.0)
@@ -418,6 +429,19 @@ ERRORS = [
      "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."),
     ("np_ufunc_requires_grad", lambda m, a: np.clip(a, 0, 1), RuntimeError,
      "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."),
+    ("multinomial_too_many", lambda m, a: m.tensor([1.0, 1.0]).multinomial(3), RuntimeError,
+     "cannot sample n_sample > prob_dist.size(-1) samples without replacement"),
+    ("multinomial_zero_sum", lambda m, a: m.multinomial(m.tensor([0.0, 0.0]), 1), RuntimeError,
+     "invalid multinomial distribution (sum of probabilities <= 0)"),
+    ("multinomial_negative", lambda m, a: m.tensor([-1.0, 1.0]).multinomial(1, True), RuntimeError,
+     "probability tensor contains either `inf`, `nan` or element < 0"),
+    ("multinomial_nan", lambda m, a: m.tensor([1.0, math.nan]).multinomial(1), RuntimeError,
+     "probability tensor contains either `inf`, `nan` or element < 0"),
+    ("multinomial_ints", lambda m, a: m.tensor([1, 1]).multinomial(1), RuntimeError,
+     "multinomial only supports floating-point dtypes for input, got: Long"),
+    ("multinomial_3d", lambda m, a: m.ones(1, 1, 2).multinomial(1), RuntimeError, "prob_dist must be 1 or 2 dim"),
+    ("multinomial_no_samples", lambda m, a: m.ones(2).multinomial(0), RuntimeError,
+     "cannot sample n_sample <= 0 samples"),
     ("deepcopy_non_leaf", lambda m, a: copy.deepcopy(a * 2), RuntimeError,
      "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."),
 ]
@@ -614,6 +638,17 @@ def test_module_copies_keep_parameters_shared_and_separate(framework, how):
         copied[3].running_mean.add_(1.0)
     assert not framework.equal(copied[0].weight, model[0].weight)
     assert copied[3].running_mean.tolist() != model[3].running_mean.tolist()
+
+
+@pytest.mark.parametrize("framework", [torch, tg], ids=["torch", "tinygrad_edu"])
+def test_deepcopy_of_state_dict_is_a_snapshot(framework):
+    """The usual ``best = copy.deepcopy(model.state_dict())``: later training does not change it."""
+    model = build_tied_model(framework)
+    best = copy.deepcopy(model.state_dict())
+    with framework.no_grad():
+        model[0].weight.mul_(2.0)
+    assert not framework.equal(best["0.weight"], model[0].weight)
+    assert all(not tensor.requires_grad for tensor in best.values())
 
 
 def test_module_state_dict_of_copy_matches_torch_layout():

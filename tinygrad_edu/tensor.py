@@ -1194,13 +1194,13 @@ class Tensor:
 
     def _sort_indices(self, dim, descending):
         """Stable argsort along ``dim`` as an int64 tensor; NaN counts as the largest value, as in torch."""
-        xp = self._device.xp
+        device, xp = self._device, self._device.xp
         if self.ndim == 0:
             return self._constant(xp.zeros((), dtype=numpy.int64))
         axis = self._dim(dim)
         if not descending:
-            return self._constant(xp.argsort(self._data, axis=axis, kind="stable").astype(numpy.int64))
-        order = xp.argsort(xp.flip(self._data, axis), axis=axis, kind="stable")  # ties in reverse order...
+            return self._constant(device.stable_argsort(self._data, axis).astype(numpy.int64))
+        order = device.stable_argsort(xp.flip(self._data, axis), axis)  # ties in reverse order...
         last = self._data.shape[axis] - 1
         return self._constant((last - xp.flip(order, axis)).astype(numpy.int64))  # ...reversed back
 
