@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
-from hypothesis.extra.numpy import array_shapes
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import tinygrad_edu as tg
-from helpers import Const, cases, check, lib, to_numpy
+from helpers import Const, cases, check, lib, make_inputs, random_array, to_numpy
+from test_higher_order import TIGHT, as_array, gradient_and_hvp
 
 NO_GRAD = dict(grad=False)
 INF = math.inf
@@ -45,6 +46,8 @@ SORTING = [
     ("kthvalue", lambda a: a.kthvalue(2), [(3, 5)]),
     ("kthvalue_dim0_keepdim", lambda a: a.kthvalue(3, 0, keepdim=True), [(4, 3)]),
     ("kthvalue_function", lambda a: lib(a).kthvalue(a, 1, dim=-1), [(2, 3, 4)]),
+    ("kthvalue_scalar", lambda a: a.kthvalue(1), [()]),
+    ("topk_scalar", lambda a: a.topk(1), [()]),
     ("max_dim_named", lambda a: a.max(dim=1).values * a.max(dim=1).indices, [(3, 4)]),
 ]
 
@@ -315,6 +318,13 @@ def test_sorting_ops_on_any_shape(shape, data):
     check(lambda a: a.topk(k, dim, largest=descending), shape, seed=seed)
     check(lambda a: a.kthvalue(k, dim, keepdim=descending), shape, seed=seed)
     check(lambda a: a.cumprod(dim), shape, seed=seed)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_remainder_and_fmod_broadcast_like_torch(shapes, seed):
+    check(lambda a, b: a % b + a.fmod(b) * 2, *shapes.input_shapes, seed=seed)
+    check(lambda a, b: a // b, *shapes.input_shapes, seed=seed, grad=False)
 
 
 @settings(max_examples=25, deadline=None)
@@ -654,3 +664,47 @@ def test_deepcopy_of_state_dict_is_a_snapshot(framework):
 def test_module_state_dict_of_copy_matches_torch_layout():
     ours, theirs = copy.deepcopy(build_tied_model(tg)), copy.deepcopy(build_tied_model(torch))
     assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+SECOND_ORDER = [
+    ("erf", lambda a: a.erf(), [(3, 4)]),
+    ("erfc", lambda a: (a * 2).erfc(), [(3, 4)]),
+    ("erfinv", lambda a: (a.tanh() * 0.9).erfinv(), [(3, 4)]),
+    ("norm", lambda a: a.norm(dim=1), [(3, 4)]),
+    ("norm_p3", lambda a: a.norm(3), [(3, 4)]),
+    ("norm_p1", lambda a: a.norm(1, dim=0) ** 2, [(3, 4)]),
+    ("vector_norm_inf", lambda a: lib(a).linalg.vector_norm(a, INF, dim=1) ** 2, [(3, 4)]),
+    ("matrix_norm_1", lambda a: lib(a).linalg.matrix_norm(a, 1) ** 2, [(3, 4)]),
+    ("remainder", lambda a, b: (a % b) * a * b, [(3, 4), (3, 4)]),
+    ("fmod", lambda a, b: a.fmod(b) * b, [(3, 4), (4,)]),
+    ("cumprod", lambda a: a.cumprod(1), [(3, 4)]),
+    ("sort", lambda a: a.sort(1).values ** 2, [(3, 4)]),
+    ("topk", lambda a: a.topk(2).values ** 3, [(3, 4)]),
+    ("kthvalue", lambda a: a.kthvalue(2, 0).values.exp(), [(3, 4)]),
+    ("scatter", lambda a, b: a.scatter(1, lib(a).tensor([[0, 3], [1, 2], [2, 0]]), b) ** 2, [(3, 4), (3, 2)]),
+    ("scatter_add", lambda a, b: a.scatter_add(0, lib(a).tensor([[0, 1], [0, 0]]), b) ** 2, [(2, 2), (2, 2)]),
+    ("masked_select", lambda a: a.masked_select(a > 0) ** 3, [(3, 4)]),
+    ("roll_diagonal", lambda a: a.roll(1, 0).diagonal(1) ** 2, [(3, 4)]),
+    ("diag_embed", lambda a: a.diag_embed(1).exp(), [(2, 3)]),
+    ("cross", lambda a, b: lib(a).linalg.cross(a, b) ** 2, [(2, 3), (2, 3)]),
+    ("outer", lambda a, b: a.outer(b).tanh(), [(3,), (4,)]),
+    ("addmm", lambda c, a, b: c.addmm(a, b, beta=0.5, alpha=2) ** 2, [(3, 2), (3, 4), (4, 2)]),
+    ("baddbmm", lambda c, a, b: c.baddbmm(a, b).tanh(), [(2, 3, 2), (2, 3, 4), (2, 4, 2)]),
+    ("lerp_tensor_weight", lambda a, b, w: a.lerp(b, w) ** 2, [(3, 4), (3, 4), (3, 4)]),
+    ("frac", lambda a: (a * 3).frac() ** 2, [(3, 4)]),
+    ("std_mean", lambda a: lib(a).std_mean(a, 1)[0] * lib(a).std_mean(a, 1)[1], [(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("fn, inputs, options", cases(SECOND_ORDER))
+def test_second_derivative_matches_torch(fn, inputs, options):
+    ours, theirs = make_inputs(inputs, "float64")
+    rng = np.random.default_rng(7)
+    upstream = random_array(tuple(fn(*theirs).shape), "float64", rng)
+    direction = [random_array(tuple(t.shape), "float64", rng) for t in theirs]
+    our_firsts, our_seconds = gradient_and_hvp(tg, fn, ours, upstream, direction)
+    torch_firsts, torch_seconds = gradient_and_hvp(torch, fn, theirs, upstream, direction)
+    for ours_grad, torch_grad in zip(our_firsts, torch_firsts):
+        np.testing.assert_allclose(to_numpy(ours_grad), to_numpy(torch_grad), **TIGHT)
+    for ours_hvp, torch_hvp, leaf in zip(our_seconds, torch_seconds, theirs):
+        np.testing.assert_allclose(as_array(ours_hvp, leaf), as_array(torch_hvp, leaf), **TIGHT)

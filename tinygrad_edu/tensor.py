@@ -1185,12 +1185,11 @@ class Tensor:
         size = self.shape[axis] if self.ndim else 1
         if not 1 <= k <= size:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-        indices = self._sort_indices(axis, descending=False)
-        if self.ndim:
-            indices = indices.narrow(axis, k - 1, 1)
-            indices = indices if keepdim else indices.squeeze(axis)
-        values = self._take_along(axis, indices.unsqueeze(axis) if self.ndim and not keepdim else indices)
-        return ValuesIndices(values.squeeze(axis) if self.ndim and not keepdim else values, indices)
+        if self.ndim == 0:
+            return ValuesIndices(self.clone(), self._sort_indices(0, False))
+        indices = self._sort_indices(axis, descending=False).narrow(axis, k - 1, 1)
+        values = self._take_along(axis, indices)
+        return ValuesIndices(values, indices) if keepdim else ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
 
     def _sort_indices(self, dim, descending):
         """Stable argsort along ``dim`` as an int64 tensor; NaN counts as the largest value, as in torch."""
