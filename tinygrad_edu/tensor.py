@@ -1118,8 +1118,9 @@ class Tensor:
         if rounding_mode is None:
             return self / other
         if rounding_mode == "trunc":
-            quotient = self / other
-            return quotient.trunc() if self.dtype.is_floating_point else quotient.trunc().to(self.dtype)
+            dividend, divisor = _checked_divisor(*self._broadcast(other))
+            rounded = (dividend / divisor).trunc()
+            return rounded if dividend.dtype.is_floating_point else rounded.to(dividend.dtype)
         if rounding_mode == "floor":
             return self.floor_divide(other)
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
@@ -1362,6 +1363,7 @@ class Tensor:
         return rows.expand(*rows.shape[:-1], size).where(up_to, 1).prod(-2).transpose(axis, -1)
 
     def resize_as_(self, other):
+        """``resize_`` to the shape of ``other``."""
         return self.resize_(other.shape)
 
     # ----------------------------------------------------------------- products and norms
