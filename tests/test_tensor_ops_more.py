@@ -237,7 +237,37 @@ SPECIAL = [
     ("erfinv_edges", lambda a: a.erfinv(), [Const(np.array([-1.0, 1.0, 1.5, 0.0, -0.0, np.nan]))]),
 ]
 
-ALL_OPS = SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS + SPECIAL
+KEYWORDS = [  # torch's argument names, through the module-level functions
+    ("topk", lambda a: lib(a).topk(a, k=2, dim=0, largest=False, sorted=True), [(4, 3)]),
+    ("sort", lambda a: lib(a).sort(a, dim=0, descending=True, stable=True), [(4, 3)]),
+    ("argsort", lambda a: lib(a).argsort(a, dim=0, descending=True), [(4, 3)]),
+    ("kthvalue", lambda a: lib(a).kthvalue(a, k=2, dim=0, keepdim=True), [(4, 3)]),
+    ("roll", lambda a: lib(a).roll(a, shifts=(1,), dims=(0,)), [(4, 3)]),
+    ("diagonal", lambda a: lib(a).diagonal(a, offset=1, dim1=0, dim2=1), [(4, 3)]),
+    ("diag_embed", lambda a: lib(a).diag_embed(a, offset=-1, dim1=0, dim2=1), [(4, 3)]),
+    ("cumprod", lambda a: lib(a).cumprod(a, dim=0), [(4, 3)]),
+    ("norm", lambda a: lib(a).norm(a, p=1, dim=0, keepdim=True), [(4, 3)]),
+    ("vector_norm", lambda a: lib(a).linalg.vector_norm(x=a, ord=3, dim=(0,), keepdim=True), [(4, 3)]),
+    ("matrix_norm", lambda a: lib(a).linalg.matrix_norm(input=a, ord=1, dim=(1, 0), keepdim=False), [(4, 3)]),
+    ("linalg_norm", lambda a: lib(a).linalg.norm(input=a, ord=None, dim=None, keepdim=True), [(4, 3)]),
+    ("unique", lambda a: lib(a).unique(a, sorted=True, return_inverse=True, return_counts=True, dim=None), [INTS]),
+    ("scatter", lambda a, b, i: lib(a).scatter(a, dim=1, index=i, src=b), [(3, 5), (3, 2), ROW_INDEX]),
+    ("scatter_add", lambda a, b, i: lib(a).scatter_add(a, dim=0, index=i, src=b), [(3, 3), (2, 3), REPEATED_INDEX]),
+    ("masked_select", lambda a, m: lib(a).masked_select(a, mask=m > 0), [(3, 4), (3, 4)]),
+    ("outer", lambda a, b: lib(a).outer(a, vec2=b), [(3,), (2,)]),
+    ("cross", lambda a, b: lib(a).cross(a, other=b, dim=1), [(2, 3), (2, 3)]),
+    ("addmm", lambda c, a, b: lib(a).addmm(c, mat1=a, mat2=b, beta=2, alpha=0.5), [(3, 5), (3, 4), (4, 5)]),
+    ("baddbmm", lambda c, a, b: lib(a).baddbmm(c, batch1=a, batch2=b, alpha=3), [(2, 3, 5), (2, 3, 4), (2, 4, 5)]),
+    ("fmod_remainder", lambda a, b: lib(a).fmod(a, other=b) + lib(a).remainder(a, other=b), [(3, 4), (3, 4)]),
+    ("isclose", lambda a, b: lib(a).isclose(a, other=b, rtol=0.5, atol=0.2, equal_nan=True), [(3, 4), (3, 4)]),
+    ("clamp_min_max", lambda a: lib(a).clamp_min(a, min=-0.5) + lib(a).clamp_max(a, max=0.5), [(3, 4)]),
+    ("nonzero", lambda a: lib(a).nonzero(a > 0, as_tuple=False), [(3, 4)]),
+    ("var_mean", lambda a: lib(a).var_mean(a, dim=1, keepdim=True, correction=0), [(3, 4)]),
+    ("round", lambda a: lib(a).round(a * 10, decimals=1), [(3, 4)]),
+]
+KEYWORDS = [("keywords_" + row[0],) + row[1:] for row in KEYWORDS]
+
+ALL_OPS = KEYWORDS + SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS + SPECIAL
 
 
 @pytest.fixture(autouse=True)

@@ -26,44 +26,44 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return ops_reduce.VectorNorm.apply(source, ord=float(ord), dims=x._dims(dim), keepdim=keepdim)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(input, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """A norm of the matrices in the ``dim`` planes: 'fro', or the largest (smallest) absolute
     column sum for ord=1 (-1), row sum for ord=inf (-inf)."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    rows, columns = (A._dim(axis) for axis in dim)
+    rows, columns = (input._dim(axis) for axis in dim)
     if ord == "fro":
-        return vector_norm(A, 2, (rows, columns), keepdim, dtype=dtype)
+        return vector_norm(input, 2, (rows, columns), keepdim, dtype=dtype)
     if ord in _SINGULAR_VALUE_ORDERS:
         raise NotImplementedError(f"linalg.matrix_norm(ord={ord!r}) needs singular values, which tinygrad_edu does "
                                   "not compute; use ord='fro', 1, -1, inf or -inf")
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    source = A if dtype is None else A.to(dtype)
+    source = input if dtype is None else input.to(dtype)
     summed, extreme = (rows, columns) if abs(ord) == 1 else (columns, rows)
     sums = source.abs().sum(summed, keepdim=True)
     result = sums.amax(extreme, keepdim=True) if ord > 0 else sums.amin(extreme, keepdim=True)
     return result if keepdim else result.squeeze((rows, columns))
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """A vector norm (ord a number, dim an int) or a matrix norm (dim a pair, or a 2-D A);
+def norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector norm (ord a number, dim an int) or a matrix norm (dim a pair, or a 2-D input);
     with neither ord nor dim, the 2-norm of all elements."""
     dims = None if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if ord is None:
         if dims is None or len(dims) == 1:
-            return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-        return matrix_norm(A, "fro", dims, keepdim, dtype=dtype)
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype)
+        return matrix_norm(input, "fro", dims, keepdim, dtype=dtype)
     if dims is None:
-        if A.ndim not in (1, 2):
+        if input.ndim not in (1, 2):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
-                               f"Got {A.ndim}D.")
-        dims = tuple(range(A.ndim))
+                               f"Got {input.ndim}D.")
+        dims = tuple(range(input.ndim))
     if len(dims) == 1:
         if isinstance(ord, str):
             raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord}")
-        return vector_norm(A, ord, dims, keepdim, dtype=dtype)
-    return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
+        return vector_norm(input, ord, dims, keepdim, dtype=dtype)
+    return matrix_norm(input, ord, dims, keepdim, dtype=dtype)
 
 
 def cross(input, other, *, dim=-1):
