@@ -48,6 +48,14 @@ SORTING = [
     ("kthvalue_function", lambda a: lib(a).kthvalue(a, 1, dim=-1), [(2, 3, 4)]),
     ("kthvalue_scalar", lambda a: a.kthvalue(1), [()]),
     ("topk_scalar", lambda a: a.topk(1), [()]),
+    ("median", lambda a: a.median(), [(3, 4)]),
+    ("median_even_count", lambda a: a.median(), [(2, 3)]),
+    ("median_dim", lambda a: a.median(dim=1), [(3, 4)]),
+    ("median_dim0_keepdim_function", lambda a: lib(a).median(a, 0, keepdim=True), [(5, 3)]),
+    ("median_ties", lambda a: a.median(1), [TIES]),
+    ("median_nan_dim", lambda a: a.median(1), [np.array([[1.0, np.nan, 2.0, np.nan], [3.0, 1.0, 2.0, 0.0]])]),
+    ("median_nan", lambda a: a.median(), [np.array([[1.0, np.nan, 2.0], [3.0, 1.0, 2.0]])], NO_GRAD),
+    ("median_int", lambda a: (a.median(), a.median(0)), [INTS]),
     ("max_dim_named", lambda a: a.max(dim=1).values * a.max(dim=1).indices, [(3, 4)]),
 ]
 
@@ -267,7 +275,27 @@ KEYWORDS = [  # torch's argument names, through the module-level functions
 ]
 KEYWORDS = [("keywords_" + row[0],) + row[1:] for row in KEYWORDS]
 
-ALL_OPS = KEYWORDS + SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS + SPECIAL
+INPLACE = [  # each on a fresh non-leaf, so gradients flow back through the in-place change
+    ("floor_", lambda a: (a * 3).floor_(), [(3, 4)]),
+    ("ceil_", lambda a: (a * 3).ceil_(), [(3, 4)]),
+    ("trunc_", lambda a: (a * 3).trunc_(), [(3, 4)]),
+    ("fix_", lambda a: (a * 3).fix_(), [(3, 4)]),
+    ("round_", lambda a: (a * 30).round_(decimals=1), [(3, 4)]),
+    ("frac_", lambda a: (a * 3).frac_(), [(3, 4)]),
+    ("sign_", lambda a: (a * 3).sign_(), [(3, 4)]),
+    ("clamp_min_", lambda a: (a * 1).clamp_min_(0.2), [(3, 4)]),
+    ("clamp_max_", lambda a: (a * 1).clamp_max_(-0.2), [(3, 4)]),
+    ("remainder_", lambda a, b: (a * 1).remainder_(b), [(3, 4), (4,)]),
+    ("fmod_", lambda a, b: (a * 1).fmod_(b), [(3, 4), (3, 4)]),
+    ("floor_divide_", lambda a: (a * 1).floor_divide_(0.3), [(3, 4)], NO_GRAD),
+    ("erf_", lambda a: (a * 1).erf_(), [(3, 4)]),
+    ("erfinv_", lambda a: (a.tanh() * 0.9).erfinv_(), [(3, 4)]),
+    ("remainder_tensor_requires_grad", lambda a, b: a.detach().remainder_(b), [(3, 4), (3, 4)]),
+    ("cumprod_", lambda a: (a * 1).cumprod_(1), [(3, 4)]),
+    ("no_grad_inplace", lambda a: (a.detach() * 2).floor_().fmod_(3).clamp_min_(0.5), [(3, 4)], NO_GRAD),
+]
+
+ALL_OPS = INPLACE + KEYWORDS + SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS + SPECIAL
 
 
 @pytest.fixture(autouse=True)
@@ -436,6 +464,10 @@ ERRORS = [
     ("int_floor_divide_by_zero", lambda m, a: m.tensor([1, 2]) // m.tensor([1, 0]), RuntimeError, "ZeroDivisionError"),
     ("int_trunc_divide_by_zero", lambda m, a: m.tensor([1, 2]).div(0, rounding_mode="trunc"), RuntimeError,
      "ZeroDivisionError"),
+    ("inplace_broadcast", lambda m, a: a[0].detach().clone().fmod_(a.detach()), RuntimeError,
+     "output with shape [4] doesn't match the broadcast shape [2, 4]"),
+    ("median_empty_dim", lambda m, a: a[:, :0].median(1), IndexError,
+     "median(): Expected reduction dim 1 to have non-zero size."),
     ("int_remainder_by_zero", lambda m, a: m.tensor([1, 2]) % 0, RuntimeError, "ZeroDivisionError"),
     ("frac_of_ints", lambda m, a: m.tensor([1, 2]).frac(), RuntimeError, "\"frac_cpu\" not implemented for 'Long'"),
     ("div_rounding_mode", lambda m, a: a.div(2, rounding_mode="up"), RuntimeError,

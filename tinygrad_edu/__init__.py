@@ -33,7 +33,7 @@ _TENSOR_METHODS_AS_FUNCTIONS = (
 _TENSOR_METHODS_AS_FUNCTIONS += (
     "topk sort argsort kthvalue norm nonzero argwhere masked_select unique scatter scatter_add roll diagonal diag "
     "diag_embed cumprod outer ger cross addmm baddbmm isclose clamp_min clamp_max floor_divide remainder fmod floor "
-    "ceil round trunc fix frac erf erfc erfinv divide"
+    "ceil round trunc fix frac erf erfc erfinv divide median"
 ).split()
 
 

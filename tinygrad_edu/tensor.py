@@ -1192,6 +1192,30 @@ class Tensor:
         values = self._take_along(axis, indices)
         return ValuesIndices(values, indices) if keepdim else ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
 
+    def median(self, dim=None, keepdim=False):
+        """The lower median (the smaller of the two middle values for an even count); NaN if there is one.
+
+        With ``dim``, the named tuple ``(values, indices)``; the gradient goes to the chosen element.
+
+        >>> tensor([[3.0, 1.0, 2.0, 5.0]]).median(dim=1)
+        return_types(values=tensor([2.]), indices=tensor([2]))
+        """
+        if dim is None:
+            return self.reshape(-1).median(0).values
+        axis = self._dim(dim)
+        if self.ndim == 0:
+            return ValuesIndices(self.clone(), self._sort_indices(0, False))
+        size = self.shape[axis]
+        if size == 0:
+            raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+        indices = self._sort_indices(axis, descending=False).narrow(axis, (size - 1) // 2, 1)._data
+        xp, is_nan = self._device.xp, self._device.xp.isnan(self._data)
+        if self.dtype.is_floating_point and is_nan.any():  # NaN wins, at its first position, as in torch
+            indices = xp.where(is_nan.any(axis, keepdims=True), is_nan.argmax(axis, keepdims=True), indices)
+        indices = self._constant(indices.astype(numpy.int64))
+        values = self._take_along(axis, indices)
+        return ValuesIndices(values, indices) if keepdim else ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
+
     def _sort_indices(self, dim, descending):
         """Stable argsort along ``dim`` as an int64 tensor; NaN counts as the largest value, as in torch."""
         device, xp = self._device, self._device.xp
@@ -1421,6 +1445,64 @@ class Tensor:
         """Draw ``num_samples`` indices per row, with probabilities proportional to the row."""
         from tinygrad_edu.creation import multinomial
         return multinomial(self, num_samples, replacement, generator=generator)
+
+    # ----------------------------------------------------------------- in-place forms of the ops above
+    def _apply_inplace(self, out_of_place, *others):
+        """``self = out_of_place(self, *others)`` in place; recorded (on a copy of the old value, see
+        ``_rebase``) when a gradient flows, so ops that saved their input still see it."""
+        self._check_inplace()
+        others = [self._operand(other) for other in others]
+        for other in others:
+            self._check_broadcasts_into(other.shape)
+        if graph._grad_mode.enabled and (self._requires_grad or any(other._requires_grad for other in others)):
+            return self._rebase(lambda old: out_of_place(old, *others).to(self.dtype))
+        self._device.xp.copyto(self._data, out_of_place(self, *others)._data, casting="same_kind")
+        self._version_counter[0] += 1
+        return self
+
+    def floor_(self):
+        return self._apply_inplace(Tensor.floor)
+
+    def ceil_(self):
+        return self._apply_inplace(Tensor.ceil)
+
+    def trunc_(self):
+        return self._apply_inplace(Tensor.trunc)
+
+    fix_ = trunc_
+
+    def round_(self, *, decimals=0):
+        return self._apply_inplace(lambda old: old.round(decimals=decimals))
+
+    def frac_(self):
+        return self._apply_inplace(Tensor.frac)
+
+    def sign_(self):
+        return self._apply_inplace(Tensor.sign)
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def remainder_(self, other):
+        return self._apply_inplace(Tensor.remainder, other)
+
+    def fmod_(self, other):
+        return self._apply_inplace(Tensor.fmod, other)
+
+    def floor_divide_(self, other):
+        return self._apply_inplace(Tensor.floor_divide, other)
+
+    def erf_(self):
+        return self._apply_inplace(Tensor.erf)
+
+    def erfinv_(self):
+        return self._apply_inplace(Tensor.erfinv)
+
+    def cumprod_(self, dim):
+        return self._apply_inplace(lambda old: old.cumprod(dim))
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self):
