@@ -295,7 +295,8 @@ INPLACE = [  # each on a fresh non-leaf, so gradients flow back through the in-p
     ("no_grad_inplace", lambda a: (a.detach() * 2).floor_().fmod_(3).clamp_min_(0.5), [(3, 4)], NO_GRAD),
 ]
 
-ALL_OPS = INPLACE + KEYWORDS + SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS + SPECIAL
+ALL_OPS = (INPLACE + KEYWORDS + SORTING + NORMS + ROUNDING + DIVISION + SCATTER + SELECTION + REARRANGING + PRODUCTS
+           + SPECIAL)
 
 
 @pytest.fixture(autouse=True)
@@ -556,6 +557,28 @@ INDICES = [
 @pytest.mark.parametrize("make_index", [row[1] for row in INDICES], ids=[row[0] for row in INDICES])
 def test_indexing_with_numpy_scalars_and_ranges(make_index):
     check(lambda a: a[make_index()], (3, 4))
+
+
+NUMPY_INTEGER_ARGUMENTS = [
+    ("reshape", lambda a, n: a.reshape(n, -1)),
+    ("sum_dim", lambda a, n: a.sum(dim=n - 1)),
+    ("mean_dims_tuple", lambda a, n: a.mean((n - 2, n - 1))),
+    ("narrow", lambda a, n: a.narrow(0, n - 1, n)),
+    ("topk", lambda a, n: a.topk(n).values),
+    ("unsqueeze", lambda a, n: a.unsqueeze(n - 2)),
+    ("slice", lambda a, n: a[n - 1:n + 1]),
+    ("permute", lambda a, n: a.permute(n - 1, 0)),
+    ("expand", lambda a, n: a.unsqueeze(0).expand(n, 3, 4)),
+    ("roll", lambda a, n: a.roll(n, n - 2)),
+    ("max_dim", lambda a, n: a.max(n - 1).values),
+    ("softmax", lambda a, n: a.softmax(n - 1)),
+]
+
+
+@pytest.mark.parametrize("fn", [row[1] for row in NUMPY_INTEGER_ARGUMENTS],
+                         ids=[row[0] for row in NUMPY_INTEGER_ARGUMENTS])
+def test_numpy_integers_as_sizes_and_dims(fn):
+    check(lambda a: fn(a, np.int64(2)), (3, 4))
 
 
 def test_setitem_with_numpy_int_and_range():

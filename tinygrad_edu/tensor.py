@@ -391,7 +391,7 @@ class Tensor:
         return dim % ndim if ndim else 0
 
     def _dims(self, dim):
-        if dim is None or dim == ():
+        if dim is None or (isinstance(dim, tuple) and not dim):
             return tuple(range(self._data.ndim))
         if isinstance(dim, (tuple, list)):
             return tuple(sorted(self._dim(d) for d in dim))
