@@ -651,6 +651,16 @@ def test_numpy_functions_on_tensors_like_torch(fn):
     same_kind_of_result(ours, theirs)
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+@pytest.mark.parametrize("framework", [torch, tg], ids=["torch", "tinygrad_edu"])
+def test_numpy_array_copies_and_asarray_shares(framework):
+    tensor = framework.zeros(3)
+    np.array(tensor)[0] = 5.0
+    np.array(tensor, dtype=np.float32)[1] = 6.0
+    np.asarray(tensor)[2] = 7.0
+    assert tensor.tolist() == [0.0, 0.0, 7.0]
+
+
 @pytest.mark.parametrize("fn", [row[1] for row in NUMPY_ERRORS], ids=[row[0] for row in NUMPY_ERRORS])
 def test_numpy_reductions_on_tensors_raise_type_error_like_torch(fn):
     """NumPy calls the tensor's own method with NumPy's keywords (axis=, out=): a TypeError in both."""

@@ -205,8 +205,11 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(t)`` shares this CPU tensor's memory; ``numpy.array(t)`` copies it, as with torch."""
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """NumPy's ufuncs (``numpy.exp(t)``, ``numpy.clip(t, 0, 1)``) give back a tensor, as in torch
