@@ -18,7 +18,8 @@ from tinygrad_edu.creation import (tensor, as_tensor, from_numpy, zeros, ones, e
                                    randint, randint_like, randperm, normal, bernoulli, multinomial, from_dlpack)
 from tinygrad_edu.functions import (cat, concat, concatenate, stack, hstack, vstack, pad, einsum, numel, is_tensor,
                                     broadcast_tensors)
-from tinygrad_edu import autograd, cuda
+from tinygrad_edu.functions import var_mean, std_mean
+from tinygrad_edu import autograd, cuda, linalg
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16  # noqa: A001
 
@@ -28,6 +29,11 @@ _TENSOR_METHODS_AS_FUNCTIONS = (
     "dot reshape flatten unflatten squeeze unsqueeze transpose permute t gather index_select masked_fill tril "
     "triu split chunk unbind narrow flip any all isnan isinf isfinite eq ne lt le gt ge square reciprocal "
     "cumsum clone detach allclose equal lerp addcmul addcdiv select repeat_interleave logical_not"
+).split()
+_TENSOR_METHODS_AS_FUNCTIONS += (
+    "topk sort argsort kthvalue norm nonzero argwhere masked_select unique scatter scatter_add roll diagonal diag "
+    "diag_embed cumprod outer ger cross addmm baddbmm isclose clamp_min clamp_max floor_divide remainder fmod floor "
+    "ceil round trunc fix frac erf erfc erfinv divide median"
 ).split()
 
 

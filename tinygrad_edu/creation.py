@@ -7,7 +7,7 @@ from tinygrad_edu import dtypes
 from tinygrad_edu.device import CPU, Device, device_of_array, get_default_device
 from tinygrad_edu.device_ops import move_array
 from tinygrad_edu.random import numpy_generator
-from tinygrad_edu.tensor import Tensor, _unpack_shape
+from tinygrad_edu.tensor import Tensor, _scalar_type_name, _unpack_shape
 
 
 def resolve_device(device):
@@ -306,9 +306,36 @@ def bernoulli(input, p=None, *, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Draw ``num_samples`` indices per row with probabilities proportional to ``input``."""
+    """Draw ``num_samples`` indices per row with probabilities proportional to ``input``.
+
+    Without replacement, each row's draws are distinct, and zero-probability indices come only once
+    the others are used up, as in torch.
+    """
+    rows = _probability_rows(input, num_samples, replacement)
     rng = numpy_generator(generator)
-    rows = input.detach().numpy(force=True).reshape(-1, input.shape[-1]).astype(numpy.float64)
-    picks = [rng.choice(rows.shape[1], num_samples, replace=replacement, p=row / row.sum()) for row in rows]
+    if replacement:
+        picks = [rng.choice(rows.shape[1], num_samples, p=row / row.sum()) for row in rows]
+    else:  # the largest p / Exponential(1) keys: a draw without replacement, as torch makes it
+        keys = rows / rng.exponential(size=rows.shape)
+        picks = numpy.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     result = numpy.asarray(picks, dtype=numpy.int64).reshape(*input.shape[:-1], num_samples)
     return Tensor._wrap(move_array(result, input.device), input.device)
+
+
+def _probability_rows(input, num_samples, replacement):
+    """``input`` as float64 rows of probabilities, checked with torch's messages."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_scalar_type_name(input.dtype)}")
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > input.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = input.detach().numpy(force=True).reshape(-1, input.shape[-1]).astype(numpy.float64)
+    if not numpy.isfinite(rows).all() or (rows < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    return rows

@@ -57,6 +57,13 @@ class Device:
         else:
             _import_cupyx().scatter_add(array, index, values)
 
+    def stable_argsort(self, array, axis):
+        """The indices that sort ``array`` along ``axis``, equal values in their order (CuPy's sort always is
+        stable and takes no ``kind``)."""
+        if self.type == "cpu":
+            return numpy.argsort(array, axis=axis, kind="stable")
+        return self.xp.argsort(array, axis=axis)
+
     def selected(self):
         """A context in which CuPy allocates and computes on this GPU (does nothing for the CPU).
 

@@ -157,3 +157,17 @@ def broadcast_tensors(*tensors):
     for tensor in tensors[1:]:
         shape = broadcast_shapes(shape, tensor.shape)
     return tuple(t.expand(shape) for t in tensors)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(input.var(...), input.mean(...))`` over the same dims, as torch returns them."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(input.std(...), input.mean(...))`` over the same dims, as torch returns them."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim))

@@ -7,6 +7,8 @@ Inputs of binary ops arrive with equal shapes wherever a gradient is needed:
 broadcasting happens once, in ``Tensor._broadcast``, through ``Expand`` (whose
 backward sums). Masks and other arrays saved here are constants of the backward.
 """
+import math
+
 import numpy
 
 from tinygrad_edu.function import Function, Op
@@ -302,3 +304,180 @@ class Clone(Op):
 
     def backward(self, grad_output):
         return grad_output
+
+
+class Rounding(Op):
+    """floor, ceil, trunc and round (to ``decimals`` places): steps, whose gradient is zero as in torch."""
+
+    def forward(self, x, how, decimals=0):
+        self.backward_name = f"{how.capitalize()}Backward{1 if decimals else 0}"
+        if x.dtype.kind in "iub":
+            return x.copy()
+        if how != "round":
+            return getattr(self.xp, how)(x)
+        if decimals >= 0:  # torch's order of operations: x * 10^d, or x / 10^-d, then rint
+            scale = 10.0 ** decimals
+            return (self.xp.rint(x * scale) / scale).astype(x.dtype, copy=False)
+        scale = 10.0 ** -decimals
+        return (self.xp.rint(x / scale) * scale).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        return grad_output * 0
+
+
+class FloorDivide(Op):
+    """``x // y`` rounded toward minus infinity (Python's rule); torch has no derivative for it."""
+
+    def forward(self, x, y):
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently as in torch
+            return self.xp.floor_divide(x, y)
+
+    def backward(self, grad_output):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+class Remainder(Op):
+    """``x % y`` with the sign of ``y`` (Python's rule); ``y``'s gradient is ``-floor(x / y)``."""
+
+    def forward(self, x, y):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            self.save_for_backward(self.xp.floor_divide(x, y) if self.needs_input_grad[1] else None)
+            return self.xp.remainder(x, y)
+
+    def backward(self, grad_output):
+        quotient, = self.saved_tensors
+        return grad_output, (-grad_output * quotient if self.needs_input_grad[1] else None)
+
+
+class Fmod(Op):
+    """``x % y`` with the sign of ``x`` (C's fmod); ``y``'s gradient is ``-trunc(x / y)``."""
+
+    def forward(self, x, y):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            quotient = self.xp.trunc(x / y).astype(x.dtype, copy=False) if self.needs_input_grad[1] else None
+            self.save_for_backward(quotient)
+            return self.xp.fmod(x, y)
+
+    def backward(self, grad_output):
+        quotient, = self.saved_tensors
+        return grad_output, (-grad_output * quotient if self.needs_input_grad[1] else None)
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+class Erf(Op):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return erf(self.xp, x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output * _TWO_OVER_SQRT_PI * Exp.apply(-(x * x))
+
+
+class Erfc(Op):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return erfc(self.xp, x)
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return grad_output * -_TWO_OVER_SQRT_PI * Exp.apply(-(x * x))
+
+
+class Erfinv(Op):
+    def forward(self, x):
+        output = erfinv(self.xp, x)
+        self.save_for_backward(output)
+        return output
+
+    def backward(self, grad_output):
+        output, = self.saved_tensors
+        return grad_output / _TWO_OVER_SQRT_PI * Exp.apply(output * output)
+
+
+# W. J. Cody's rational approximations (Math. Comp. 23, 1969), as in his CALERF: erf on |x| <= 0.46875,
+# erfc on 0.46875 < |x| <= 4 and on |x| > 4; relative error below 1e-16 in float64.
+_ERF_SMALL = ((3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
+               1.85777706184603153e-1),
+              (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03))
+_ERFC_MIDDLE = ((5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
+                 8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
+                 2.15311535474403846e-8),
+                (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
+                 3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03))
+_ERFC_LARGE = ((3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2,
+                6.58749161529837803e-4, 1.63153871373020978e-2),
+               (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2,
+                2.33520497626869185e-3))
+
+
+def _rational(z, coefficients):
+    """Cody's ratio of polynomials in z: the numerator's leading coefficient comes last, the denominator's is 1."""
+    numerator, denominator = coefficients
+    top, bottom = numerator[-1] * z, z
+    for a, b in zip(numerator[:-2], denominator[:-1]):
+        top, bottom = (top + a) * z, (bottom + b) * z
+    return (top + numerator[-2]) / (bottom + denominator[-1])
+
+
+def _erfc_of_large(xp, y):
+    """erfc(y) for y > 0.46875 (or NaN)."""
+    result = xp.empty_like(y)
+    middle = y <= 4.0
+    result[middle] = _rational(y[middle], _ERFC_MIDDLE)
+    far = y[~middle]
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        inverse_square = 1 / (far * far)
+        result[~middle] = (1 / math.sqrt(math.pi) - inverse_square * _rational(inverse_square, _ERFC_LARGE)) / far
+    rounded = xp.trunc(y * 16) / 16  # exp(-y²) in two factors keeps its last digits
+    with numpy.errstate(invalid="ignore"):
+        result = result * xp.exp(-rounded * rounded) * xp.exp(-(y - rounded) * (y + rounded))
+    return xp.where(y == math.inf, 0, result)
+
+
+def _split_erf(xp, x):
+    """(x in working precision, |x|, mask of |x| <= 0.46875, erf there, erfc(|x|) elsewhere)."""
+    work = x.astype(numpy.float32) if x.dtype == numpy.float16 else x
+    magnitude = xp.abs(work)
+    small = magnitude <= 0.46875
+    near_zero = work[small]
+    return work, small, near_zero * _rational(near_zero * near_zero, _ERF_SMALL), _erfc_of_large(xp, magnitude[~small])
+
+
+def erf(xp, x):
+    """The error function, elementwise, in the dtype of ``x``."""
+    work, small, erf_small, erfc_large = _split_erf(xp, x)
+    result = xp.empty_like(work)
+    result[small] = erf_small
+    result[~small] = xp.copysign((0.5 - erfc_large) + 0.5, work[~small])
+    return result.astype(x.dtype, copy=False)
+
+
+def erfc(xp, x):
+    """1 - erf(x), accurate also where it is tiny (large x)."""
+    work, small, erf_small, erfc_large = _split_erf(xp, x)
+    result = xp.empty_like(work)
+    result[small] = 1 - erf_small
+    result[~small] = xp.where(work[~small] < 0, 2 - erfc_large, erfc_large)
+    return result.astype(x.dtype, copy=False)
+
+
+def erfinv(xp, x):
+    """The inverse of erf on [-1, 1]: Winitzki's closed form refined by Newton steps on erf
+    (on erfc near ±1, where 1 - |x| is exact and erf is flat)."""
+    work = x.astype(numpy.float64)
+    magnitude = xp.abs(work)
+    inside = magnitude < 1
+    a = magnitude[inside]
+    log_term = xp.log1p(-a * a)
+    first = 2 / (math.pi * 0.147) + log_term / 2
+    z = xp.sqrt(xp.sqrt(first * first - log_term / 0.147) - first)
+    near_one = a > 0.5
+    for _ in range(4):
+        residual = xp.where(near_one, (1 - a) - erfc(xp, z), erf(xp, z) - a)
+        z = z - residual / (_TWO_OVER_SQRT_PI * xp.exp(-z * z))
+    result = xp.where(magnitude == 1, math.inf, math.nan)
+    result[inside] = z
+    return xp.copysign(result, work).astype(x.dtype, copy=False)

@@ -8,7 +8,7 @@ too: its backward is a sum, and a sum's backward is an expand.
 import math
 
 from tinygrad_edu.function import Op
-from tinygrad_edu.ops_elementwise import Exp
+from tinygrad_edu.ops_elementwise import Exp, Sign
 
 
 # -- broadcasting: an expand and its adjoint, the sum (each one's backward is the other) --
@@ -210,3 +210,65 @@ class MatMul(Op):
         a, b = self.saved_tensors
         return (grad_output @ b.swapaxes(-1, -2) if self.needs_input_grad[0] else None,
                 a.swapaxes(-1, -2) @ grad_output if self.needs_input_grad[1] else None)
+
+
+class Scatter(Op):
+    """A copy of ``x`` with ``src`` written at ``index`` along ``dim``; x's gradient is zero where overwritten."""
+
+    def forward(self, x, src, index, dim):
+        self.dim = dim
+        positions = _positions_along(self.xp, index, dim)
+        output = x.copy()
+        output[positions] = src
+        kept = self.xp.ones(x.shape, dtype=x.dtype)
+        kept[positions] = 0
+        self.save_for_backward(kept, index)
+        return output
+
+    def backward(self, grad_output):
+        kept, index = self.saved_tensors
+        return (grad_output * kept if self.needs_input_grad[0] else None,
+                Gather.apply(grad_output, index, dim=self.dim) if self.needs_input_grad[1] else None, None)
+
+
+class VectorNorm(Op):
+    """(sum |x|^ord)^(1/ord) over ``dims``; max |x| for ord=inf, min for -inf, the count of nonzeros for 0.
+
+    Where the norm is zero the gradient is zero (not NaN), as in torch.
+    """
+    backward_name = "LinalgVectorNormBackward0"
+
+    def forward(self, x, ord, dims, keepdim):
+        self.input_shape, self.dims, self.keepdim, self.ord = x.shape, dims, keepdim, ord
+        xp, magnitude = self.xp, self.xp.abs(x)
+        if ord in (math.inf, -math.inf):
+            norm = (magnitude.max if ord > 0 else magnitude.min)(axis=dims, keepdims=True)
+            is_extreme = magnitude == norm
+            share = (is_extreme / is_extreme.sum(axis=dims, keepdims=True)).astype(x.dtype)
+        elif ord == 0:
+            norm = (x != 0).sum(axis=dims, keepdims=True).astype(x.dtype)
+        elif ord == 1:
+            norm = magnitude.sum(axis=dims, keepdims=True)
+        elif ord == 2:
+            norm = xp.sqrt((x * x).sum(axis=dims, keepdims=True))
+        else:
+            norm = ((magnitude ** ord).sum(axis=dims, keepdims=True) ** (1 / ord)).astype(x.dtype, copy=False)
+        output = norm if keepdim else norm.squeeze(dims)
+        self.save_for_backward(x, output, share if ord in (math.inf, -math.inf) else (norm == 0).astype(x.dtype))
+        return output
+
+    def backward(self, grad_output):
+        ord = self.ord
+        if ord == 0:
+            return None  # a count: torch leaves the gradient undefined
+        x, norm, constant = self.saved_tensors
+        grad = _unreduce(grad_output, self.input_shape, self.dims, self.keepdim)
+        if ord in (math.inf, -math.inf):
+            return grad * Sign.apply(x) * constant  # the extremes share it evenly, as for amax
+        if ord == 1:
+            return grad * Sign.apply(x)
+        safe_norm = _unreduce(norm, self.input_shape, self.dims, self.keepdim) + \
+            _unreduce(constant, self.input_shape, self.dims, True)  # 1 where the norm is 0, so x / norm = 0
+        if ord == 2:
+            return grad * x / safe_norm
+        return grad * Sign.apply(x) * abs(x) ** (ord - 1) / safe_norm ** (ord - 1)

@@ -4,6 +4,7 @@ Methods are thin: they check and normalise arguments (shapes, dims, dtypes), the
 call one op from ``ops_*.py`` or compose a few other methods. A composite needs no
 backward of its own: autograd differentiates the ops it is made of.
 """
+import copy
 import math
 import weakref
 from collections import namedtuple
@@ -15,6 +16,7 @@ from tinygrad_edu import graph
 from tinygrad_edu import ops_elementwise as elementwise
 from tinygrad_edu import ops_movement as movement
 from tinygrad_edu import ops_reduce as reduce
+from tinygrad_edu import ops_reduce as reduce_ops
 from tinygrad_edu.device import CPU, Device, device_of_array
 from tinygrad_edu.function import AccumulateGrad, Function, _raise_device_mismatch
 
@@ -203,8 +205,36 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(t)`` shares this CPU tensor's memory; ``numpy.array(t)`` copies it, as with torch."""
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy's ufuncs (``numpy.exp(t)``, ``numpy.clip(t, 0, 1)``) give back a tensor, as in torch
+        (bool results as uint8, as torch does)."""
+        if array.dtype == numpy.bool_:
+            array = array.astype(numpy.uint8)
+        return Tensor._wrap(numpy.asarray(array), CPU)
+
+    def __reduce_ex__(self, protocol):
+        """Pickle the values, device and requires_grad; like torch, not ``.grad`` and not the graph."""
+        return (_rebuild_tensor, (self._data, self._device, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        """A copy with its own storage, ``.grad`` and ``requires_grad``; tensors that viewed one
+        storage still do after one ``deepcopy`` of them all (a module's state, a list)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        if id(self) not in memo:
+            copied = object.__new__(type(self))
+            copied._set(_deepcopy_array(self._data, memo), self._device, self._requires_grad)
+            copied._version_counter = copy.deepcopy(self._version_counter, memo)
+            memo[id(self)] = copied
+            copied.grad = copy.deepcopy(self.grad, memo)
+        return memo[id(self)]
 
     def _host_array(self):
         return self._data if self._device.type == "cpu" else self._data.get()
@@ -364,7 +394,7 @@ class Tensor:
         return dim % ndim if ndim else 0
 
     def _dims(self, dim):
-        if dim is None or dim == ():
+        if dim is None or (isinstance(dim, tuple) and not dim):
             return tuple(range(self._data.ndim))
         if isinstance(dim, (tuple, list)):
             return tuple(sorted(self._dim(d) for d in dim))
@@ -449,8 +479,6 @@ class Tensor:
 
     mul = __mul__
     multiply = __mul__
-    div = __truediv__
-    divide = __truediv__
     true_divide = __truediv__
     neg = __neg__
     negative = __neg__
@@ -930,6 +958,7 @@ class Tensor:
         items = index if isinstance(index, tuple) else (index,)
         normalized, axis = [], 0
         for item in items:
+            item = _plain_index(item)
             if isinstance(item, Tensor):
                 item = _index_array(self._index_on_this_device(item))
             elif isinstance(item, (list, numpy.ndarray)):
@@ -1005,6 +1034,7 @@ class Tensor:
 
     def scatter_add(self, dim, index, src):
         """A copy of self with ``src`` added at ``index`` along ``dim``."""
+        src = self._scatter_source(index, src)
         return self + reduce.ScatterAdd.apply(src, index, dim=self._dim(dim), shape=self.shape)
 
     def index_select(self, dim, index):
@@ -1022,6 +1052,460 @@ class Tensor:
     def pad_widths(self, widths, value=0):
         """Pad with ``widths`` given per dim as (before, after), first dim first."""
         return movement.Pad.apply(self, widths=tuple(map(tuple, widths)), value=value)
+
+    # ----------------------------------------------------------------- rounding and division
+    def floor(self):
+        """Round down elementwise (integer tensors come back unchanged); the gradient is zero."""
+        return elementwise.Rounding.apply(self, how="floor")
+
+    def ceil(self):
+        """Round up elementwise; the gradient is zero."""
+        return elementwise.Rounding.apply(self, how="ceil")
+
+    def trunc(self):
+        """Round toward zero elementwise; the gradient is zero."""
+        return elementwise.Rounding.apply(self, how="trunc")
+
+    fix = trunc
+
+    def round(self, *, decimals=0):
+        """Round half to even, to ``decimals`` places (negative: to tens, hundreds...).
+
+        >>> tensor([0.5, 1.5, 1.234]).round(decimals=1)
+        tensor([0.5000, 1.5000, 1.2000])
+        """
+        if decimals and not self.dtype.is_floating_point:
+            raise RuntimeError(f"\"round_cpu\" not implemented for '{_scalar_type_name(self.dtype)}'")
+        return elementwise.Rounding.apply(self, how="round", decimals=decimals)
+
+    def frac(self):
+        """The fractional part, ``x - trunc(x)``, with the sign of x; the gradient is 1."""
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(f"\"frac_cpu\" not implemented for '{_scalar_type_name(self.dtype)}'")
+        return self - self.trunc()
+
+    def floor_divide(self, other):
+        """``self // other`` rounded toward minus infinity, as Python's ``//`` (torch has no gradient for it)."""
+        return elementwise.FloorDivide.apply(*_checked_divisor(*self._broadcast(other)))
+
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        return elementwise.FloorDivide.apply(*_checked_divisor(*self._broadcast(other, reverse=True)))
+
+    def remainder(self, other):
+        """``self % other`` with the sign of ``other``, as Python's ``%``.
+
+        >>> tensor([-3.0, 3.0]) % 2
+        tensor([1., 1.])
+        """
+        return elementwise.Remainder.apply(*_checked_divisor(*self._broadcast(other)))
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return elementwise.Remainder.apply(*_checked_divisor(*self._broadcast(other, reverse=True)))
+
+    def fmod(self, other):
+        """The remainder of ``self / other`` with the sign of ``self``, as C's fmod.
+
+        >>> tensor([-3.0, 3.0]).fmod(2)
+        tensor([-1.,  1.])
+        """
+        return elementwise.Fmod.apply(*_checked_divisor(*self._broadcast(other)))
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='trunc'`` rounds toward zero, ``'floor'`` as ``//``."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "trunc":
+            dividend, divisor = _checked_divisor(*self._broadcast(other))
+            rounded = (dividend / divisor).trunc()
+            return rounded if dividend.dtype.is_floating_point else rounded.to(dividend.dtype)
+        if rounding_mode == "floor":
+            return self.floor_divide(other)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+
+    divide = div
+
+    # ----------------------------------------------------------------- special functions
+    def erf(self):
+        """The error function, 2/√π ∫₀ˣ exp(-t²) dt (W. J. Cody's approximations, float64-exact)."""
+        return elementwise.Erf.apply(self._as_float())
+
+    def erfc(self):
+        """1 - erf(x), accurate where it is tiny."""
+        return elementwise.Erfc.apply(self._as_float())
+
+    def erfinv(self):
+        """The inverse of erf on [-1, 1] (±inf at ±1, NaN outside)."""
+        return elementwise.Erfinv.apply(self._as_float())
+
+    def clamp_min(self, min):
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Where ``|self - other| <= atol + rtol * |other|`` (no gradient)."""
+        other = self._operand(other)
+        return self._constant(self._device.xp.isclose(self._data, other._data, rtol, atol, equal_nan))
+
+    # ----------------------------------------------------------------- sorting and selection
+    def sort(self, dim=-1, descending=False, stable=False):
+        """Values sorted along ``dim`` and where they came from: ``(values, indices)``.
+
+        Equal values keep their order (the sort is always stable).
+
+        >>> tensor([3.0, 1.0, 2.0]).sort(descending=True).indices
+        tensor([0, 2, 1])
+        """
+        indices = self._sort_indices(dim, descending)
+        return ValuesIndices(self._take_along(dim, indices), indices)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort ``dim`` (no gradient)."""
+        return self._sort_indices(dim, descending)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices, largest first."""
+        axis = self._dim(dim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError("selected index k out of range")
+        indices = self._sort_indices(axis, descending=largest)
+        indices = indices.narrow(axis, 0, k) if self.ndim else indices
+        return ValuesIndices(self._take_along(axis, indices), indices)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The ``k``-th smallest value along ``dim`` (k counts from 1) and its index."""
+        axis = self._dim(dim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 1 <= k <= size:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        if self.ndim == 0:
+            return ValuesIndices(self.clone(), self._sort_indices(0, False))
+        indices = self._sort_indices(axis, descending=False).narrow(axis, k - 1, 1)
+        values = self._take_along(axis, indices)
+        return ValuesIndices(values, indices) if keepdim else ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median (the smaller of the two middle values for an even count); NaN if there is one.
+
+        With ``dim``, the named tuple ``(values, indices)``; the gradient goes to the chosen element.
+
+        >>> tensor([[3.0, 1.0, 2.0, 5.0]]).median(dim=1)
+        return_types(values=tensor([2.]), indices=tensor([2]))
+        """
+        if dim is None:
+            return self.reshape(-1).median(0).values
+        axis = self._dim(dim)
+        if self.ndim == 0:
+            return ValuesIndices(self.clone(), self._sort_indices(0, False))
+        size = self.shape[axis]
+        if size == 0:
+            raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+        indices = self._sort_indices(axis, descending=False).narrow(axis, (size - 1) // 2, 1)._data
+        xp, is_nan = self._device.xp, self._device.xp.isnan(self._data)
+        if self.dtype.is_floating_point and is_nan.any():  # NaN wins, at its first position, as in torch
+            indices = xp.where(is_nan.any(axis, keepdims=True), is_nan.argmax(axis, keepdims=True), indices)
+        indices = self._constant(indices.astype(numpy.int64))
+        values = self._take_along(axis, indices)
+        return ValuesIndices(values, indices) if keepdim else ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
+
+    def _sort_indices(self, dim, descending):
+        """Stable argsort along ``dim`` as an int64 tensor; NaN counts as the largest value, as in torch."""
+        device, xp = self._device, self._device.xp
+        if self.ndim == 0:
+            return self._constant(xp.zeros((), dtype=numpy.int64))
+        axis = self._dim(dim)
+        if not descending:
+            return self._constant(device.stable_argsort(self._data, axis).astype(numpy.int64))
+        order = device.stable_argsort(xp.flip(self._data, axis), axis)  # ties in reverse order...
+        last = self._data.shape[axis] - 1
+        return self._constant((last - xp.flip(order, axis)).astype(numpy.int64))  # ...reversed back
+
+    def _take_along(self, dim, indices):
+        return self.gather(dim, indices) if self.ndim else self.clone()
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+        xp = self._device.xp
+        if self.ndim == 0:
+            count = int(bool(self._data))
+            if as_tuple:
+                return (self._constant(xp.zeros(count, dtype=numpy.int64)),)
+            return self._constant(xp.zeros((count, 0), dtype=numpy.int64))
+        if as_tuple:
+            return tuple(self._constant(axis.astype(numpy.int64)) for axis in xp.nonzero(self._data))
+        return self._constant(xp.argwhere(self._data).astype(numpy.int64))
+
+    def argwhere(self):
+        """``nonzero()``: the (n, ndim) indices of the nonzero elements."""
+        return self.nonzero()
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` (broadcast with self) is True, as a 1-D tensor."""
+        if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool_:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        shape = broadcast_shapes(self.shape, mask.shape)
+        return self.expand(shape)[mask.expand(shape)]
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (always sorted), with the inverse indices and counts when asked.
+
+        >>> tensor([3, 1, 3]).unique(return_counts=True)
+        (tensor([1, 3]), tensor([1, 2]))
+        """
+        axis = None if dim is None else self._dim(dim)
+        values, inverse, counts = self._device.xp.unique(self._data, return_inverse=True, return_counts=True,
+                                                         axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(numpy.int64)
+        results = (self._constant(values),) + ((self._constant(inverse),) if return_inverse else ()) + \
+            ((self._constant(counts.astype(numpy.int64)),) if return_counts else ())
+        return results[0] if len(results) == 1 else results
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """A copy of self with ``src`` (a tensor, or a number) written at ``index`` along ``dim``:
+        ``out[index[i][j]][j] = src[i][j]`` for dim 0.
+
+        >>> zeros(3).scatter(0, tensor([2, 0]), tensor([5.0, 6.0]))
+        tensor([6., 0., 5.])
+        """
+        axis = self._dim(dim)
+        src = self._scatter_source(index, value if src is None else src)
+        if reduce is None:
+            return reduce_ops.Scatter.apply(self, src, index, dim=axis)
+        if reduce == "add":
+            return self.scatter_add(dim, index, src)
+        if reduce == "multiply":
+            result = self._data.copy()
+            self._device.xp.multiply.at(result, reduce_ops._positions_along(self._device.xp, index._data, axis),
+                                        src._data)
+            return self._constant(result)
+        raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+
+    def _scatter_source(self, index, src):
+        """``src`` checked against ``index`` and cut to its shape (torch reads only that corner of src)."""
+        if not isinstance(index, Tensor) or index.dtype not in (dtypes.int64, dtypes.int32):
+            raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+        if index.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        if not isinstance(src, Tensor):
+            from tinygrad_edu.creation import full
+            return full(index.shape, src, dtype=self.dtype, device=self._device)
+        if src.dtype is not self.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if src.shape != index.shape:
+            src = src[tuple(slice(0, size) for size in index.shape)]
+        return src
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        """In-place ``scatter``."""
+        return self.copy_(self.scatter(dim, index, src, value=value, reduce=reduce))
+
+    def scatter_add_(self, dim, index, src):
+        """In-place ``scatter_add``."""
+        return self.copy_(self.scatter_add(dim, index, src))
+
+    # ----------------------------------------------------------------- rearranging
+    def roll(self, shifts, dims=None):
+        """Shift elements along ``dims`` cyclically (over the flattened tensor when ``dims`` is None).
+
+        >>> tensor([1, 2, 3, 4]).roll(1)
+        tensor([4, 1, 2, 3])
+        """
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        result = self
+        for shift, dim in zip(shifts, dims):
+            axis = self._dim(dim)
+            size = self.shape[axis]
+            step = shift % size if size else 0
+            if step:
+                tail, head = result.narrow(axis, size - step, step), result.narrow(axis, 0, size - step)
+                result = movement.Cat.apply(tail, head, dim=axis)
+        return result
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal of the (dim1, dim2) planes, as a last dim; ``offset`` > 0 is above the main one."""
+        first, second = self._dim(dim1), self._dim(dim2)
+        if first == second:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        others = [axis for axis in range(self.ndim) if axis not in (first, second)]
+        rows, columns = self.shape[first], self.shape[second]
+        length = max(0, min(rows, columns - offset) if offset >= 0 else min(rows + offset, columns))
+        steps = numpy.arange(length)
+        moved = self.permute(*others, first, second)
+        return moved[(Ellipsis, steps + max(-offset, 0), steps + max(offset, 0))]
+
+    def diag(self, diagonal=0):
+        """A vector's square diagonal matrix, or a matrix's diagonal as a vector."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        return self.diag_embed(diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Matrices whose (offset) diagonal is the last dim of self, placed at ``dim1``, ``dim2``."""
+        size = self.shape[-1]
+        identity = self._constant(self._device.xp.eye(size, dtype=self._data.dtype))
+        square = self.unsqueeze(-1) * identity  # (..., size, size)
+        shift = abs(offset)
+        corner = ((0, shift), (shift, 0)) if offset >= 0 else ((shift, 0), (0, shift))
+        matrices = movement.Pad.apply(square, widths=((0, 0),) * (self.ndim - 1) + corner, value=0)
+        ndim = self.ndim + 1
+        first, second = self._dim(dim1, ndim), self._dim(dim2, ndim)
+        if first == second:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        batch = iter(range(ndim - 2))
+        order = [ndim - 2 if axis == first else ndim - 1 if axis == second else next(batch) for axis in range(ndim)]
+        return matrices.permute(*order) if order != list(range(ndim)) else matrices
+
+    def cumprod(self, dim, *, dtype=None):
+        """Running product along ``dim``; its gradient is exact also where there are zeros.
+
+        Built as the product, for each position j, of the elements up to j: n² work for a dim of size n.
+        """
+        source = self if dtype is None else self.to(dtype)
+        if not source.dtype.is_floating_point and source.dtype is not dtypes.int64:
+            source = source.to(dtypes.int64)
+        if self.ndim == 0:
+            return source.clone()
+        axis = self._dim(dim)
+        size = self.shape[axis]
+        rows = source.transpose(axis, -1).unsqueeze(-1)  # (..., n, 1): element m in row m
+        up_to = self._constant(self._device.xp.triu(self._device.xp.ones((size, size), dtype=bool)))  # m <= j
+        return rows.expand(*rows.shape[:-1], size).where(up_to, 1).prod(-2).transpose(axis, -1)
+
+    def resize_as_(self, other):
+        """``resize_`` to the shape of ``other``."""
+        return self.resize_(other.shape)
+
+    # ----------------------------------------------------------------- products and norms
+    def outer(self, vec2):
+        """The outer product of two vectors: ``out[i][j] = self[i] * vec2[j]``."""
+        for name, vector in (("self", self), ("vec2", vec2)):
+            if vector.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {vector.ndim}-D")
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    ger = outer
+
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None)."""
+        from tinygrad_edu.linalg import cross
+        if dim is None:
+            sizes = broadcast_shapes(self.shape, other.shape)
+            dim = next((axis for axis, size in enumerate(sizes) if size == 3), None)
+            if dim is None:
+                raise RuntimeError("no dimension of size 3 in input")
+        return cross(self, other, dim=dim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The ``p``-norm over ``dim`` (all elements when None): 2 ('fro'), 1, inf, 0 or any number.
+
+        >>> tensor([3.0, 4.0]).norm()
+        tensor(5.)
+        """
+        from tinygrad_edu import linalg
+        if p == "nuc":
+            return linalg.matrix_norm(self, "nuc", (0, 1) if dim is None else dim, keepdim, dtype=dtype)
+        if p == "fro":
+            p = 2
+        elif isinstance(p, str):
+            raise RuntimeError(f"norm(): unknown p {p!r}: expected a number, 'fro' or 'nuc'")
+        return linalg.vector_norm(self, p, dim, keepdim, dtype=dtype)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)``; with beta=0, self is ignored (NaN does not spread)."""
+        return self._add_scaled_product(mat1.mm(mat2), beta, alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (batch1 @ batch2)`` for batches of matrices."""
+        return self._add_scaled_product(batch1.bmm(batch2), beta, alpha)
+
+    def _add_scaled_product(self, product, beta, alpha):
+        added = self.expand(product.shape)
+        if beta == 0:
+            added = added.masked_fill(self._constant(self._device.xp.ones(product.shape, dtype=bool)), 0)
+        elif beta != 1:
+            added = added * beta
+        return added + (product * alpha if alpha != 1 else product)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Draw ``num_samples`` indices per row, with probabilities proportional to the row."""
+        from tinygrad_edu.creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    # ----------------------------------------------------------------- in-place forms of the ops above
+    def _apply_inplace(self, out_of_place, *others):
+        """``self = out_of_place(self, *others)`` in place; recorded (on a copy of the old value, see
+        ``_rebase``) when a gradient flows, so ops that saved their input still see it."""
+        self._check_inplace()
+        others = [self._operand(other) for other in others]
+        for other in others:
+            self._check_broadcasts_into(other.shape)
+        if graph._grad_mode.enabled and (self._requires_grad or any(other._requires_grad for other in others)):
+            return self._rebase(lambda old: out_of_place(old, *others).to(self.dtype))
+        self._device.xp.copyto(self._data, out_of_place(self, *others)._data, casting="same_kind")
+        self._version_counter[0] += 1
+        return self
+
+    def floor_(self):
+        return self._apply_inplace(Tensor.floor)
+
+    def ceil_(self):
+        return self._apply_inplace(Tensor.ceil)
+
+    def trunc_(self):
+        return self._apply_inplace(Tensor.trunc)
+
+    fix_ = trunc_
+
+    def round_(self, *, decimals=0):
+        return self._apply_inplace(lambda old: old.round(decimals=decimals))
+
+    def frac_(self):
+        return self._apply_inplace(Tensor.frac)
+
+    def sign_(self):
+        return self._apply_inplace(Tensor.sign)
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def remainder_(self, other):
+        return self._apply_inplace(Tensor.remainder, other)
+
+    def fmod_(self, other):
+        return self._apply_inplace(Tensor.fmod, other)
+
+    def floor_divide_(self, other):
+        return self._apply_inplace(Tensor.floor_divide, other)
+
+    def erf_(self):
+        return self._apply_inplace(Tensor.erf)
+
+    def erfinv_(self):
+        return self._apply_inplace(Tensor.erfinv)
+
+    def cumprod_(self, dim):
+        return self._apply_inplace(lambda old: old.cumprod(dim))
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self):
@@ -1303,10 +1787,40 @@ def _expanded_shape(shape, sizes):
     return tuple(result)
 
 
+def _rebuild_tensor(array, device, requires_grad):
+    return Tensor._wrap(array, device, requires_grad)
+
+
+def _deepcopy_array(array, memo):
+    """A deep copy of ``array``; a view of a NumPy array becomes a view of that array's (memoised) copy."""
+    root = array
+    while isinstance(root.base, numpy.ndarray):
+        root = root.base
+    if root is array or not root.flags.c_contiguous:
+        return copy.deepcopy(array, memo)
+    root_copy = copy.deepcopy(root, memo)
+    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return numpy.ndarray(array.shape, array.dtype, buffer=root_copy, offset=offset, strides=array.strides)
+
+
+def _checked_divisor(dividend, divisor):
+    """Integer division by zero raises, as in torch (NumPy would give 0 with a warning)."""
+    if not divisor.dtype.is_floating_point and not bool(divisor._data.all()):
+        raise RuntimeError("ZeroDivisionError")
+    return dividend, divisor
+
+
 def _softmax_dim(dim, ndim):
     if dim is not None:
         return dim
     return 0 if ndim in (0, 1, 3) else 1
+
+
+def _plain_index(item):
+    """NumPy's scalars as Python's, a ``range`` as a list: indices torch accepts too."""
+    if isinstance(item, numpy.integer):
+        return int(item)
+    return list(item) if isinstance(item, range) else item
 
 
 def _index_array(tensor):
