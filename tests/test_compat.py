@@ -91,10 +91,15 @@ def test_legacy_type_from_data_copies_the_values(name, data):
 @pytest.mark.parametrize("name", TYPE_NAMES)
 @pytest.mark.parametrize("dtype", DTYPE_NAMES)
 def test_isinstance_of_a_legacy_type_asks_for_its_dtype(name, dtype):
-    ours_tensor, theirs = tg.zeros(2, dtype=getattr(tg, dtype)), torch.zeros(2, dtype=getattr(torch, dtype))
+    ours_tensor = tg.zeros(2, dtype=getattr(tg, dtype), device="cpu")
+    theirs = torch.zeros(2, dtype=getattr(torch, dtype))
     assert isinstance(ours_tensor, getattr(tg, name)) == isinstance(theirs, getattr(torch, name))
     assert not isinstance(ours_tensor, getattr(tg.cuda, name))
     assert not isinstance(np.zeros(2), getattr(tg, name))
+    if not NO_GPU:
+        on_gpu = ours_tensor.cuda()
+        assert isinstance(on_gpu, getattr(tg.cuda, name)) == isinstance(theirs, getattr(torch, name))
+        assert not isinstance(on_gpu, getattr(tg, name))
 
 
 @pytest.mark.parametrize("name", TYPE_NAMES)
@@ -106,13 +111,13 @@ def test_legacy_types_look_like_torchs(name):
 
 
 def test_legacy_type_of_a_tensor_shares_it_or_refuses_another_dtype():
-    source = tg.ones(3)
+    source = tg.ones(3, device="cpu")
     alias = tg.FloatTensor(source)
     alias[0] = 5.0
     assert source[0].item() == 5.0
     expected = raised(lambda: torch.FloatTensor(torch.ones(2, dtype=torch.float64)))
     assert expected[0] is TypeError and "(got TensorOptions(dtype=double" in expected[1]
-    kind, message = raised(lambda: tg.FloatTensor(tg.ones(2, dtype=tg.float64)))
+    kind, message = raised(lambda: tg.FloatTensor(tg.ones(2, dtype=tg.float64, device="cpu")))
     assert kind is TypeError and message.startswith("expected TensorOptions(dtype=float, device=cpu) "
                                                     "(got TensorOptions(dtype=double, device=cpu")
 
@@ -124,7 +129,13 @@ def test_legacy_type_refuses_two_lists_as_torch():
 @pytest.mark.parametrize("dtype", DTYPE_NAMES)
 def test_type_without_argument_names_the_legacy_type(dtype):
     theirs = torch.zeros(2, dtype=getattr(torch, dtype)).type()
-    assert tg.zeros(2, dtype=getattr(tg, dtype)).type() == ours(theirs)
+    ours_tensor = tg.zeros(2, dtype=getattr(tg, dtype), device="cpu")
+    assert ours_tensor.type() == ours(theirs)
+    if not NO_GPU:
+        cuda_name = ours(theirs).replace("tinygrad_edu.", "tinygrad_edu.cuda.")
+        assert ours_tensor.cuda().type() == cuda_name
+        assert ours_tensor.type(cuda_name).device == tg.device("cuda")
+        assert ours_tensor.cuda().type(ours(theirs)).device.type == "cpu"
 
 
 @pytest.mark.parametrize("name", TYPE_NAMES)
@@ -210,22 +221,23 @@ def test_new_as_torch(dtype, args):
 
 
 def test_new_of_a_tensor_shares_it():
-    source = tg.zeros(3)
-    alias = tg.ones(2).new(source)
+    source = tg.zeros(3, device="cpu")
+    alias = tg.ones(2, device="cpu").new(source)
     alias[1] = 4.0
     assert source[1].item() == 4.0 and alias is not source
     with pytest.raises(TypeError, match=r"expected TensorOptions\(dtype=float, device=cpu\) \(got TensorOptions"
                                         r"\(dtype=long int"):
-        tg.ones(2).new(tg.zeros(2, dtype=tg.int64))
+        tg.ones(2, device="cpu").new(tg.zeros(2, dtype=tg.int64, device="cpu"))
 
 
 @pytest.mark.parametrize("method, args", [("new_zeros", (2, 3)), ("new_ones", ((2,),)), ("new_empty", (3,)),
                                           ("new_full", ((2, 2), 7)), ("new_tensor", ([1, 2],))])
 @pytest.mark.parametrize("dtype", ["float64", "int32"])
 def test_new_family_takes_dtype_and_device_from_self(method, args, dtype):
-    result = getattr(tg.ones(1, dtype=getattr(tg, dtype)), method)(*args)
+    source = tg.ones(1, dtype=getattr(tg, dtype))
+    result = getattr(source, method)(*args)
     expected = getattr(torch.ones(1, dtype=getattr(torch, dtype)), method)(*args)
-    assert result.shape == expected.shape and result.device == tg.device("cpu")
+    assert result.shape == expected.shape and result.device == source.device
     assert result.dtype.name == str(expected.dtype).removeprefix("torch.")
     if method != "new_empty":
         np.testing.assert_array_equal(result.numpy(), expected.numpy())
@@ -300,9 +312,9 @@ def print_values(lib):
               (rng.standard_normal((3, 4, 5)) * 1000).astype(np.float32), np.arange(2000).reshape(40, 50),
               np.array([1.0, 2.0, 1e-5]), np.array([1.0, float("nan"), float("inf")]), np.array([1e10, 3.0]),
               np.arange(30.0), np.array([True, False] * 8), np.array(3.14159), np.zeros(3), np.array([], np.float32)]
-    tensors = [lib.tensor(array) for array in arrays]
-    tensors.append(lib.tensor([[0.5, -1.25]], requires_grad=True))
-    tensors.append(lib.tensor([1.0, 2.0], requires_grad=True) * 2)
+    tensors = [lib.tensor(array, device="cpu") for array in arrays]
+    tensors.append(lib.tensor([[0.5, -1.25]], requires_grad=True, device="cpu"))
+    tensors.append(lib.tensor([1.0, 2.0], requires_grad=True, device="cpu") * 2)
     return tensors
 
 
@@ -325,7 +337,8 @@ def test_suffixes_move_to_their_own_line_as_torch(linewidth, print_options):
     tg.set_printoptions(linewidth=linewidth)
     torch.set_printoptions(linewidth=linewidth)
     for values in ([1.5, 2.5], [[1.0, 2.0], [3.0, 4.0]], [float(i) for i in range(12)], [0.001, 2.0, 30.0]):
-        ours_tensor, theirs = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+        ours_tensor = tg.tensor(values, requires_grad=True, device="cpu")
+        theirs = torch.tensor(values, requires_grad=True)
         assert repr(ours_tensor * 2) == repr(theirs * 2)
         assert repr(ours_tensor) == repr(theirs)
 
@@ -335,9 +348,10 @@ def test_default_dtype_gets_no_suffix_as_torch(print_options):
     torch.set_default_dtype(torch.float64)
     try:
         for lib in (tg, torch):
-            assert repr(lib.tensor([1.5])) == "tensor([1.5000])"
-        assert repr(tg.tensor([1.5], dtype=tg.float32)) == ours(repr(torch.tensor([1.5], dtype=torch.float32)))
-        assert repr(tg.zeros(0)) == repr(torch.zeros(0)) == "tensor([])"
+            assert repr(lib.tensor([1.5], device="cpu")) == "tensor([1.5000])"
+        assert (repr(tg.tensor([1.5], dtype=tg.float32, device="cpu"))
+                == ours(repr(torch.tensor([1.5], dtype=torch.float32))))
+        assert repr(tg.zeros(0, device="cpu")) == repr(torch.zeros(0)) == "tensor([])"
     finally:
         tg.set_default_dtype(tg.float32)
         torch.set_default_dtype(torch.float32)
@@ -346,10 +360,10 @@ def test_default_dtype_gets_no_suffix_as_torch(print_options):
 def test_print_options_reset_sci_mode_on_every_call(print_options):
     tg.set_printoptions(sci_mode=True)
     tg.set_printoptions(precision=3)
-    assert repr(tg.tensor([1.5, 2.25])) == "tensor([1.500, 2.250])"
+    assert repr(tg.tensor([1.5, 2.25], device="cpu")) == "tensor([1.500, 2.250])"
     from tinygrad_edu.printing import get_printoptions, printoptions
     with printoptions(precision=1):
-        assert repr(tg.tensor([1.25])) == "tensor([1.2])"
+        assert repr(tg.tensor([1.25], device="cpu")) == "tensor([1.2])"
     assert get_printoptions()["precision"] == 3
 
 
@@ -425,7 +439,7 @@ def _add_rank(rank, shared):
 
 
 def test_shared_memory_is_written_by_forked_workers():
-    shared = tg.zeros(3)
+    shared = tg.zeros(3, device="cpu")
     assert shared.is_shared() == torch.zeros(3).is_shared() is False
     assert shared.share_memory_() is shared and shared.is_shared()
     tg.multiprocessing.start_processes(_add_rank, args=(shared,), nprocs=3, start_method="fork")
@@ -433,12 +447,12 @@ def test_shared_memory_is_written_by_forked_workers():
 
 
 def test_module_share_memory_keeps_the_values():
-    model = nn.Linear(3, 2)
+    model = nn.Linear(3, 2).cpu()
     before = model.weight.detach().numpy().copy()
     assert model.share_memory() is model
     assert model.weight.is_shared() and model.bias.is_shared() and isinstance(model.weight, nn.Parameter)
     np.testing.assert_array_equal(model.weight.detach().numpy(), before)
-    model(tg.ones(1, 3)).sum().backward()
+    model(tg.ones(1, 3, device="cpu")).sum().backward()
     assert model.weight.grad is not None
 
 
