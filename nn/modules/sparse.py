@@ -66,7 +66,8 @@ def _normalise_padding_idx(padding_idx, num_embeddings):
 def _check_indices(input, num_embeddings):
     if input.dtype.name not in ("int64", "int32"):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got torch.{input.dtype.tensor_type_name} instead (while checking arguments for embedding)")
+                           f"Long, Int; but got torch.{input.dtype.tensor_type_name} instead "
+                           "(while checking arguments for embedding)")
     if input.numel() and ((input < 0) | (input >= num_embeddings)).any().item():
         raise IndexError("index out of range in self")
 
