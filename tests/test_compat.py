@@ -490,9 +490,15 @@ def test_spawn_runs_fn_with_each_rank(tmp_path):
 # ---------------------------------------------------------------- tensorboard
 def _read_events(directory):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    accumulator = EventAccumulator(str(directory), size_guidance={"scalars": 0, "histograms": 0})
+    accumulator = EventAccumulator(str(directory), size_guidance={"scalars": 0, "histograms": 0, "images": 0,
+                                                                  "tensors": 0})
     accumulator.Reload()
     return accumulator
+
+
+def _png_pixels(encoded):
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(encoded)))
 
 
 def _log_the_same(lib, writer_class, directory):
@@ -505,11 +511,18 @@ def _log_the_same(lib, writer_class, directory):
         writer.add_histogram("weights", lib.tensor(values), 1)
         writer.add_histogram("weights_np", values, 1, bins=10)
         writer.add_histogram("weights_capped", values, 2, max_bins=7)
+        pixels = np.random.default_rng(1).random((3, 5, 4))
+        writer.add_image("chw", lib.tensor(pixels), 0)
+        writer.add_image("hwc_uint8", (pixels * 300).astype(np.uint8).transpose(1, 2, 0), 1, dataformats="HWC")
+        writer.add_image("gray", lib.tensor(pixels[0]), 2, dataformats="HW")
+        writer.add_image("rgba", pixels.repeat(2, axis=0)[:4] - 0.2, 3)
+        writer.add_text("notes", "lr = **0.1**", 5)
         writer.flush()
 
 
 def test_summary_writer_writes_what_torchs_writes(tmp_path):
     pytest.importorskip("tensorboard")
+    pytest.importorskip("PIL")
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
 
     from tinygrad_edu.utils.tensorboard import SummaryWriter
@@ -523,6 +536,15 @@ def test_summary_writer_writes_what_torchs_writes(tmp_path):
     for tag in ("weights", "weights_np", "weights_capped"):
         assert ours_events.Histograms(tag)[0].histogram_value == theirs_events.Histograms(tag)[0].histogram_value
         assert ours_events.Histograms(tag)[0].step == theirs_events.Histograms(tag)[0].step
+    for tag in ("chw", "hwc_uint8", "gray", "rgba"):
+        ours_image, theirs_image = ours_events.Images(tag)[0], theirs_events.Images(tag)[0]
+        assert (ours_image.step, ours_image.width, ours_image.height) == (theirs_image.step, theirs_image.width,
+                                                                          theirs_image.height)
+        np.testing.assert_array_equal(_png_pixels(ours_image.encoded_image_string),
+                                      _png_pixels(theirs_image.encoded_image_string))
+    assert (ours_events.Tensors("notes/text_summary")[0].tensor_proto
+            == theirs_events.Tensors("notes/text_summary")[0].tensor_proto)
+    assert ours_events.summary_metadata["notes/text_summary"] == theirs_events.summary_metadata["notes/text_summary"]
     assert len(os.listdir(tmp_path / "ours")) == len(os.listdir(tmp_path / "theirs"))
     for run in ("loss_train", "loss_valid"):
         ours_run, theirs_run = _read_events(tmp_path / "ours" / run), _read_events(tmp_path / "theirs" / run)
@@ -544,6 +566,9 @@ def test_summary_writer_opens_again_after_close_and_names_its_default_directory(
     assert [event.value for event in _read_events(writer.get_logdir()).Scalars("x")] == [1.0, 2.0]
     with pytest.raises(AssertionError, match="Tensor should contain one element"):
         writer.add_scalar("x", tg.ones(2))
+    with pytest.raises(AssertionError, match=r"size of input tensor and input format are different. "
+                                             r"tensor shape: \(2, 3\), input_format: CHW"):
+        writer.add_image("image", tg.ones(2, 3))
     with pytest.raises(NotImplementedError, match="draw_graph"):
         writer.add_graph(nn.Linear(2, 2), tg.ones(1, 2))
     writer.close()

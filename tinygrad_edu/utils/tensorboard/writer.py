@@ -1,10 +1,15 @@
 """SummaryWriter: TensorBoard event files written with the ``tensorboard`` package, as torch's writer does."""
 import os
+import struct
 import time
+import zlib
 
 import numpy
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
-from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
+from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tinygrad_edu import Tensor
@@ -36,7 +41,7 @@ class FileWriter:
 
 
 class SummaryWriter:
-    """Write scalars and histograms to event files in ``log_dir`` for TensorBoard to show.
+    """Write scalars, histograms, images and text to event files in ``log_dir`` for TensorBoard to show.
 
     ``log_dir`` defaults to ``runs/<date-time>_<hostname><comment>``, as in torch. Use as a
     context manager or call ``close()`` at the end; ``flush()`` writes what is pending.
@@ -107,6 +112,25 @@ class SummaryWriter:
         self._get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, histo=histogram)]),
                                             global_step, walltime)
 
+    def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
+        """Record one image: ``img_tensor`` laid out as ``dataformats`` says (``"CHW"``, ``"HWC"``,
+        ``"HW"``) with 1, 3 or 4 channels; floats in [0, 1] or uint8 in [0, 255], as in torch."""
+        pixels = _to_hwc(_array(img_tensor), dataformats)
+        scale = 1 if pixels.dtype == numpy.uint8 else 255
+        pixels = (pixels.astype(numpy.float32) * scale).clip(0, 255).astype(numpy.uint8)
+        height, width, channels = pixels.shape
+        image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=_png(pixels))
+        self._get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=image)]),
+                                            global_step, walltime)
+
+    def add_text(self, tag, text_string, global_step=None, walltime=None):
+        """Record a piece of text (Markdown) under ``tag``, shown in TensorBoard's Text tab."""
+        plugin = SummaryMetadata.PluginData(plugin_name="text", content=TextPluginData(version=0).SerializeToString())
+        tensor = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")],
+                             tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))
+        value = Summary.Value(tag=tag + "/text_summary", metadata=SummaryMetadata(plugin_data=plugin), tensor=tensor)
+        self._get_file_writer().add_summary(Summary(value=[value]), global_step, walltime)
+
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         raise NotImplementedError("add_graph is not supported: tinygrad_edu does not trace models into "
                                   "TensorBoard graphs. Draw the recorded graph with "
@@ -145,6 +169,32 @@ def _number(value):
         raise AssertionError(f"Tensor should contain one element (0 dimensions). Was given size: {array.size} and "
                              f"{array.ndim} dimensions.")
     return float(array)
+
+
+def _to_hwc(array, dataformats):
+    """``array`` as height x width x channels, a single channel repeated into three (torch's convert_to_HWC)."""
+    if len(set(dataformats)) != len(dataformats):
+        raise AssertionError(f"You can not use the same dimension shorthand twice. input_format: {dataformats}")
+    if array.ndim != len(dataformats) or array.ndim not in (2, 3):
+        raise AssertionError(f"size of input tensor and input format are different. tensor shape: {array.shape}, "
+                             f"input_format: {dataformats}")
+    dataformats = dataformats.upper()
+    if array.ndim == 2:
+        return numpy.stack([array.transpose([dataformats.find(axis) for axis in "HW"])] * 3, 2)
+    array = array.transpose([dataformats.find(axis) for axis in "HWC"])
+    return numpy.concatenate([array] * 3, 2) if array.shape[2] == 1 else array
+
+
+def _png(pixels):
+    """A PNG file of uint8 ``pixels`` (height x width x 3 or 4 channels), compressed with zlib."""
+    height, width, channels = pixels.shape
+    color_type = {3: 2, 4: 6}[channels]                                  # RGB, RGBA
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + row.tobytes() for row in numpy.ascontiguousarray(pixels))   # filter 0 per row
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def _tensorflow_bins():
