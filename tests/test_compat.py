@@ -456,6 +456,28 @@ def test_module_share_memory_keeps_the_values():
     assert model.weight.grad is not None
 
 
+def _train_a_few_steps(rank, model):
+    tg.manual_seed(rank)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(3):
+        loss = ((model(tg.randn(8, 4, device="cpu")) - 1) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def test_hogwild_workers_train_the_shared_model():
+    model = nn.Linear(4, 1).cpu()
+    model.share_memory()
+    before = model.weight.detach().numpy().copy()
+    tg.multiprocessing.start_processes(_train_a_few_steps, args=(model,), nprocs=2, start_method="fork")
+    assert not np.allclose(model.weight.detach().numpy(), before)
+    alone = nn.Linear(4, 1).cpu()
+    alone.load_state_dict({name: tensor.clone() for name, tensor in model.state_dict().items()})
+    tg.multiprocessing.start_processes(_train_a_few_steps, args=(alone,), nprocs=1, start_method="fork")
+    np.testing.assert_array_equal(alone.weight.detach().numpy(), model.weight.detach().numpy())
+
+
 def _fail_on_rank_one(rank):
     if rank == 1:
         raise ValueError("rank one fails")
