@@ -13,7 +13,8 @@ Each is a class that is never instantiated: calling it makes a ``Tensor`` of its
 and ``isinstance`` asks whether a tensor has that dtype and device type.
 """
 from tinygrad_edu import dtypes
-from tinygrad_edu.tensor import Size, Tensor
+from tinygrad_edu.device import Device
+from tinygrad_edu.tensor import Tensor, legacy_new
 
 
 class TensorType(type):
@@ -25,36 +26,10 @@ class TensorType(type):
 
     def __call__(cls, *args, device=None):
         """``FloatTensor(2, 3)``: uninitialised sizes; ``FloatTensor([1, 2])``: a copy of data."""
-        device = cls.device_type if device is None else device
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            return _from_tensor(cls, args[0])
-        if not args or all(isinstance(size, int) for size in args) or (len(args) == 1 and isinstance(args[0], Size)):
-            sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
-            return _empty(sizes, dtype=cls.dtype, device=device)
-        if len(args) == 1:
-            return _tensor_from_data(args[0], dtype=cls.dtype, device=device)
-        raise TypeError(f"new() received an invalid combination of arguments - got "
-                        f"({', '.join(type(arg).__name__ for arg in args)})")
+        return legacy_new(args, cls.dtype, Device(cls.device_type if device is None else device))
 
     def __repr__(cls):
         return f"<class '{cls.__module__}.{cls.__name__}'>"
-
-
-def _from_tensor(cls, tensor):
-    if tensor.dtype is not cls.dtype or tensor.device.type != cls.device_type:
-        raise TypeError(f"expected TensorOptions(dtype={cls.dtype.c_name}, device={cls.device_type}) "
-                        f"(got TensorOptions(dtype={tensor.dtype.c_name}, device={tensor.device.type}))")
-    return tensor.detach()
-
-
-def _empty(sizes, dtype, device):
-    from tinygrad_edu.creation import empty
-    return empty(*sizes, dtype=dtype, device=device)
-
-
-def _tensor_from_data(data, dtype, device):
-    from tinygrad_edu.creation import tensor
-    return tensor(data, dtype=dtype, device=device)
 
 
 def _make_types(module, device_type):

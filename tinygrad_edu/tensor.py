@@ -1245,20 +1245,7 @@ class Tensor:
     def new(self, *args, device=None):
         """The legacy constructor: ``t.new(2, 3)`` (uninitialised) or ``t.new(data)``, with
         this tensor's dtype and device; prefer ``new_empty`` and ``new_tensor``."""
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            return self._new_alias(args[0])
-        if not args or all(isinstance(size, int) for size in args) or (len(args) == 1 and isinstance(args[0], Size)):
-            return self.new_empty(_unpack_shape(args) if args else (0,), device=device)
-        if len(args) == 1:
-            return self.new_tensor(args[0], device=device)
-        raise TypeError(f"new() received an invalid combination of arguments - got "
-                        f"({', '.join(type(arg).__name__ for arg in args)})")
-
-    def _new_alias(self, other):
-        if (other.dtype, other._device.type) != (self.dtype, self._device.type):
-            raise TypeError(f"expected TensorOptions(dtype={self.dtype.c_name}, device={self._device.type}) "
-                            f"(got TensorOptions(dtype={other.dtype.c_name}, device={other._device.type}))")
-        return other.detach()
+        return legacy_new(args, self.dtype, self._device if device is None else Device(device))
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from tinygrad_edu.creation import tensor
@@ -1300,6 +1287,24 @@ def where(condition, input, other):
         x = x.expand(shape) if x._requires_grad else x
         y = y.expand(shape) if y._requires_grad else y
     return elementwise.Where.apply(x, y, condition=condition._data)
+
+
+def legacy_new(args, dtype, device):
+    """What ``Tensor.new`` and the legacy types (``FloatTensor(...)``) make of their arguments:
+    sizes give an uninitialised tensor, data a copy, a tensor of the same type a view of it."""
+    from tinygrad_edu.creation import empty, tensor
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        other = args[0]
+        if (other.dtype, other._device.type) != (dtype, device.type):
+            raise TypeError(f"expected TensorOptions(dtype={dtype.c_name}, device={device.type}) "
+                            f"(got TensorOptions(dtype={other.dtype.c_name}, device={other._device.type}))")
+        return other.detach()
+    if not args or all(isinstance(size, int) for size in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        return empty(_unpack_shape(args) if args else (0,), dtype=dtype, device=device)
+    if len(args) == 1:
+        return tensor(args[0], dtype=dtype, device=device)
+    raise TypeError(f"new() received an invalid combination of arguments - got "
+                    f"({', '.join(type(arg).__name__ for arg in args)})")
 
 
 def broadcast_shapes(a, b):
