@@ -47,7 +47,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     tensor([0, 1, 2,  ..., 7, 8, 9])
     """
     if profile is not None:
-        for name, value in _PROFILES[profile].items():
+        for name, value in _PROFILES.get(profile, {}).items():
             setattr(PRINT_OPTS, name, value)
     for name, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                             linewidth=linewidth).items():
