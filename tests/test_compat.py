@@ -278,6 +278,29 @@ def test_cudnn_and_mps_answer_as_torch_without_them():
         cudnn.benchmark, cudnn.deterministic = False, False
 
 
+def test_cuda_matmul_flags_and_top_level_switches_as_torch(monkeypatch):
+    matmul = tg.backends.cuda.matmul
+    for flag in ("allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction"):
+        assert getattr(matmul, flag) == getattr(torch.backends.cuda.matmul, flag)
+    if NO_GPU:
+        assert tg.backends.cuda.is_built() == torch.backends.cuda.is_built()
+    import tinygrad_edu.settings as settings
+    monkeypatch.setattr(settings, "_deterministic", dict(settings._deterministic))
+    monkeypatch.setattr(settings, "_matmul_precision", settings._matmul_precision)
+    for name in ("are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+                 "get_float32_matmul_precision"):
+        assert getattr(tg, name)() == getattr(torch, name)()
+    tg.use_deterministic_algorithms(True, warn_only=True)
+    assert tg.are_deterministic_algorithms_enabled() and tg.is_deterministic_algorithms_warn_only_enabled()
+    assert raised(lambda: tg.use_deterministic_algorithms("yes")) == raised(
+        lambda: torch.use_deterministic_algorithms("yes"))
+    tg.set_float32_matmul_precision("high")
+    assert tg.get_float32_matmul_precision() == "high"
+    with pytest.warns(UserWarning, match="foo is not one of 'highest', 'high', or 'medium'"):
+        tg.set_float32_matmul_precision("foo")
+    assert tg.get_float32_matmul_precision() == "high"
+
+
 @needs_no_gpu
 def test_cuda_seeding_does_nothing_without_a_gpu():
     tg.manual_seed(3)
