@@ -894,7 +894,7 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size)."""
-        shape = _expanded_shape(self.shape, _unpack_shape(sizes), self.dtype)
+        shape = _expanded_shape(self.shape, _unpack_shape(sizes), self)
         return self if shape == self.shape else movement.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
@@ -1349,9 +1349,10 @@ def _infer_shape(shape, numel):
     return shape
 
 
-def _expanded_shape(shape, sizes, dtype):
+def _expanded_shape(shape, sizes, tensor):
+    """The shape ``tensor`` (of shape ``shape``) expands to; its dtype only names it in errors."""
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.{dtype.tensor_type_name}{{[{', '.join(map(str, shape))}]}}, "
+        raise RuntimeError(f"expand(torch.{tensor.dtype.tensor_type_name}{{[{', '.join(map(str, shape))}]}}, "
                            f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) "
                            f"must be greater or equal to the number of dimensions in the tensor ({len(shape)})")
     padded = (None,) * (len(sizes) - len(shape)) + tuple(shape)
