@@ -7,3 +7,5 @@ The layers live in ``tinygrad_edu.nn.modules.<file>`` as torch's do; ``functiona
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.modules import *  # noqa: F403  (every layer, as torch.nn has them)
 from tinygrad_edu.nn import functional, init, modules, utils
+from tinygrad_edu.nn import parallel
+from tinygrad_edu.nn.parallel import DataParallel

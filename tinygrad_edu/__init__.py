@@ -54,3 +54,10 @@ from tinygrad_edu.scalar import Value  # noqa: E402
 from tinygrad_edu.viz import draw_graph  # noqa: E402
 from tinygrad_edu import nn, optim, utils, datasets, transforms  # noqa: E402
 from tinygrad_edu.serialization import save, load  # noqa: E402
+from tinygrad_edu.printing import set_printoptions  # noqa: E402
+from tinygrad_edu.legacy_types import *  # noqa: E402,F403  (FloatTensor, LongTensor... as torch's legacy types)
+from tinygrad_edu.compiler import compile  # noqa: E402,A004
+from tinygrad_edu import accelerator, backends, compiler, distributed, multiprocessing, onnx  # noqa: E402
+from tinygrad_edu.settings import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: E402
+                                   is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                                   get_float32_matmul_precision)

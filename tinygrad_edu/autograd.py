@@ -16,7 +16,7 @@ from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly
 from tinygrad_edu.graph import topological_order
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["backward", "grad", "Function", "Op", "gradcheck", "gradgradcheck", "detect_anomaly",
+__all__ = ["backward", "grad", "Function", "Op", "Variable", "gradcheck", "gradgradcheck", "detect_anomaly",
            "set_detect_anomaly", "is_anomaly_enabled", "GradcheckError"]
 
 
@@ -379,3 +379,31 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     del differentiable
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """What torch < 0.4 wrapped tensors in; now every tensor is one (as in torch ≥ 0.4).
+
+    ``Variable(t, requires_grad=True)`` returns a new leaf sharing ``t``'s values, and
+    ``isinstance(t, Variable)`` is True for every tensor.
+
+    >>> x = Variable(tinygrad_edu.ones(2), requires_grad=True)
+    >>> x.requires_grad, isinstance(x, tinygrad_edu.Tensor)
+    (True, True)
+    """
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with tinygrad_edu.no_grad():` instead.",
+                          stacklevel=2)
+        if data is None:
+            from tinygrad_edu.creation import empty
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)

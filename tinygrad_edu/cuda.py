@@ -38,6 +38,28 @@ def set_device(device):
     target.xp.cuda.Device(target.index).use()
 
 
+def manual_seed(seed):
+    """Seed the numbers GPU tensors draw; does nothing without a GPU (as in torch).
+
+    Every random number here is drawn from the one default generator, whatever the device
+    (see ``tinygrad_edu.random``): with a GPU this seeds it, as ``tinygrad_edu.manual_seed`` does.
+    """
+    if is_available():
+        from tinygrad_edu.random import manual_seed as seed_default_generator
+        seed_default_generator(seed)
+
+
+def manual_seed_all(seed):
+    """Seed the numbers every GPU's tensors draw (one generator serves them all): ``manual_seed``."""
+    manual_seed(seed)
+
+
+def empty_cache():
+    """Give the GPU memory CuPy keeps for reuse back to the driver (does nothing without a GPU)."""
+    if is_available():
+        installed_cupy().get_default_memory_pool().free_all_blocks()
+
+
 class device:
     """Run the code inside on one GPU: ``with tinygrad_edu.cuda.device(1): ...`` (as ``torch.cuda.device``).
 
@@ -62,3 +84,7 @@ def _cuda_device(device):
     if isinstance(device, int):
         return Device("cuda", device)
     return Device(device)
+
+
+from tinygrad_edu.legacy_types import CUDA_TYPES  # noqa: E402  (FloatTensor... for CUDA tensors)
+globals().update(CUDA_TYPES)

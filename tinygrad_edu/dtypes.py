@@ -8,16 +8,27 @@ import numpy
 
 
 class DType:
-    """A tensor element type such as ``tinygrad_edu.float32``."""
+    """A tensor element type such as ``tinygrad_edu.float32``.
 
-    __slots__ = ("name", "numpy", "is_floating_point", "itemsize", "category")
 
-    def __init__(self, name, numpy_dtype, category):
+    ``name`` is torch's (``float32``); ``scalar_name`` is the word torch's messages use
+    (``Float``), ``tensor_type_name`` the legacy tensor type (``FloatTensor``, what
+    ``Tensor.type()`` returns) and ``c_name`` the C++ type some messages name (``float``).
+    """
+
+    __slots__ = ("name", "numpy", "is_floating_point", "itemsize", "category", "scalar_name", "c_name")
+
+    def __init__(self, name, numpy_dtype, category, scalar_name, c_name):
         self.name = name
         self.numpy = numpy.dtype(numpy_dtype)
         self.category = category
         self.is_floating_point = category == 2
         self.itemsize = self.numpy.itemsize
+        self.scalar_name, self.c_name = scalar_name, c_name
+
+    @property
+    def tensor_type_name(self):
+        return self.scalar_name + "Tensor"
 
     def __repr__(self):
         return f"tinygrad_edu.{self.name}"
@@ -26,20 +37,21 @@ class DType:
         return (from_numpy_dtype, (self.numpy.str,))
 
 
-bool_ = DType("bool", numpy.bool_, 0)
-uint8 = DType("uint8", numpy.uint8, 1)
-int8 = DType("int8", numpy.int8, 1)
-int16 = DType("int16", numpy.int16, 1)
-int32 = DType("int32", numpy.int32, 1)
-int64 = DType("int64", numpy.int64, 1)
-float16 = DType("float16", numpy.float16, 2)
-float32 = DType("float32", numpy.float32, 2)
-float64 = DType("float64", numpy.float64, 2)
+bool_ = DType("bool", numpy.bool_, 0, "Bool", "bool")
+uint8 = DType("uint8", numpy.uint8, 1, "Byte", "unsigned char")
+int8 = DType("int8", numpy.int8, 1, "Char", "signed char")
+int16 = DType("int16", numpy.int16, 1, "Short", "short int")
+int32 = DType("int32", numpy.int32, 1, "Int", "int")
+int64 = DType("int64", numpy.int64, 1, "Long", "long int")
+float16 = DType("float16", numpy.float16, 2, "Half", "c10::Half")
+float32 = DType("float32", numpy.float32, 2, "Float", "float")
+float64 = DType("float64", numpy.float64, 2, "Double", "double")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.numpy: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, int=int32, long=int64, short=int16)
+_BY_TENSOR_TYPE_NAME = {d.tensor_type_name: d for d in ALL}
 
 _default_float = float32
 
@@ -107,3 +119,13 @@ def number_dtype(value, tensor_dtype):
     number's category is no higher, else the number's default (int64 or the default float)."""
     own = python_scalar_dtype(value)
     return tensor_dtype if own.category <= tensor_dtype.category else own
+
+
+def from_tensor_type_name(text):
+    """The (DType, device type) a legacy type name stands for: ``"torch.FloatTensor"``,
+    ``"tinygrad_edu.cuda.LongTensor"``; raises ValueError for anything else."""
+    module, _, type_name = text.rpartition(".")
+    device_type = "cuda" if module.endswith(".cuda") else "cpu"
+    if module.removesuffix(".cuda") not in ("torch", "tinygrad_edu") or type_name not in _BY_TENSOR_TYPE_NAME:
+        raise ValueError(f"invalid type: '{text}'")
+    return _BY_TENSOR_TYPE_NAME[type_name], device_type

@@ -227,10 +227,7 @@ def _raise_device_mismatch(first, second):
 
 
 def _type_name(item):
-    dtype = getattr(item, "dtype", None)
-    name = getattr(dtype, "name", str(dtype))
-    return {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-            "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(name, "Tensor")
+    return getattr(getattr(item, "dtype", None), "tensor_type_name", "Tensor")
 
 
 class AccumulateGrad(Node):

@@ -1,13 +1,75 @@
-"""``repr(tensor)`` in torch's format: aligned columns, 4 decimals, scientific when needed."""
+"""``repr(tensor)`` in torch's format: aligned columns, 4 decimals, scientific when needed.
+
+``set_printoptions`` changes the format as ``torch.set_printoptions`` does:
+
+>>> tinygrad_edu.set_printoptions(precision=2)
+>>> tinygrad_edu.tensor([1.12345])
+tensor([1.12])
+>>> tinygrad_edu.set_printoptions(profile="default")
+"""
+import contextlib
+import dataclasses
 import math
 
 import numpy
 
-LINE_WIDTH = 80
-SUMMARY_THRESHOLD = 1000
-EDGE_ITEMS = 3
+from tinygrad_edu import dtypes
+
 PREFIX = "tensor("
-_DEFAULT_DTYPES = ("float32", "int64", "bool")
+
+
+@dataclasses.dataclass
+class _PrintOptions:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool = None
+
+
+PRINT_OPTS = _PrintOptions()
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Set how tensors print, as ``torch.set_printoptions``.
+
+    precision: digits after the point (4); threshold: more elements than this are summarised
+    with ``...`` (1000); edgeitems: items kept at each end of a summarised dimension (3);
+    linewidth: characters per line (80); profile: ``"default"``, ``"short"`` or ``"full"``
+    (never summarise), overridden by the other arguments; sci_mode: True or False forces
+    scientific notation on or off, None (the default, reset by every call) chooses.
+
+    >>> tinygrad_edu.set_printoptions(threshold=5)
+    >>> tinygrad_edu.arange(10)
+    tensor([0, 1, 2,  ..., 7, 8, 9])
+    """
+    if profile is not None:
+        for name, value in _PROFILES.get(profile, {}).items():
+            setattr(PRINT_OPTS, name, value)
+    for name, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                            linewidth=linewidth).items():
+        if value is not None:
+            setattr(PRINT_OPTS, name, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current print options, as a dict that ``set_printoptions(**options)`` accepts."""
+    return dataclasses.asdict(PRINT_OPTS)
+
+
+@contextlib.contextmanager
+def printoptions(**options):
+    """Print with other options inside a ``with`` block: ``with printoptions(precision=2): ...``."""
+    saved = get_printoptions()
+    set_printoptions(**options)
+    try:
+        yield
+    finally:
+        set_printoptions(**saved)
 
 
 class _Formatter:
@@ -20,27 +82,22 @@ class _Formatter:
             return
         finite = [v for v in values if math.isfinite(v) and v != 0]
         if not finite:
-            self.max_width = max((len(self._float_text(v)) for v in values), default=1)
             return
         magnitudes = [abs(v) for v in finite]
         low, high = min(magnitudes), max(magnitudes)
         self.int_mode = all(v == math.ceil(v) for v in finite)
-        if self.int_mode:
-            self.sci_mode = high / low > 1000.0 or high > 1.0e8
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
         else:
             self.sci_mode = high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4
         self.max_width = max(len(self._float_text(v)) for v in finite)
-        if any(not math.isfinite(v) for v in values):
-            self.max_width = max(self.max_width, max(len(self._float_text(v)) for v in values if not math.isfinite(v)))
 
     def _float_text(self, value):
-        if not math.isfinite(value):
-            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
         if self.sci_mode:
-            return f"{value:.4e}"
+            return f"{value:.{PRINT_OPTS.precision}e}"
         if self.int_mode:
-            return f"{value:.0f}."
-        return f"{value:.4f}"
+            return f"{value:.0f}" + ("." if math.isfinite(value) else "")
+        return f"{value:.{PRINT_OPTS.precision}f}"
 
     def format(self, value):
         text = self._float_text(value) if self.floating else _plain(value)
@@ -51,31 +108,43 @@ def _plain(value):
     return str(bool(value)) if isinstance(value, (bool, numpy.bool_)) else str(value)
 
 
+def _edges(array):
+    """The first and last ``edgeitems`` of the leading dimension, when there are more than both."""
+    edge = PRINT_OPTS.edgeitems
+    if array.shape[0] <= 2 * edge:
+        return array
+    return numpy.concatenate([array[:edge], array[array.shape[0] - edge:]])
+
+
 def _summarized(array, summarize):
+    """The values a summarised print shows: those at the edges of every dimension."""
     if not summarize or array.ndim == 0:
         return array
-    parts = []
     if array.ndim == 1:
-        return array if array.shape[0] <= 2 * EDGE_ITEMS else numpy.concatenate([array[:EDGE_ITEMS], array[-EDGE_ITEMS:]])
-    rows = array if array.shape[0] <= 2 * EDGE_ITEMS else numpy.concatenate([array[:EDGE_ITEMS], array[-EDGE_ITEMS:]])
-    for row in rows:
-        parts.append(_summarized(row, summarize).ravel())
-    return numpy.concatenate(parts)
+        return _edges(array)
+    if not PRINT_OPTS.edgeitems:
+        return array[:0]
+    return numpy.concatenate([_summarized(row, summarize).ravel() for row in _edges(array)])
 
 
 def _body(array, formatter, indent, summarize):
+    edge = PRINT_OPTS.edgeitems
     if array.ndim == 0:
         return formatter.format(array.item())
     if array.ndim == 1:
-        items = [formatter.format(v) for v in array.tolist()]
-        if summarize and len(items) > 2 * EDGE_ITEMS:
-            items = items[:EDGE_ITEMS] + [" ..."] + items[-EDGE_ITEMS:]
-        per_line = max(1, math.floor((LINE_WIDTH - indent) / (formatter.max_width + 2)))
+        if summarize and not edge:
+            items = ["..."]
+        elif summarize and array.shape[0] > 2 * edge:
+            items = ([formatter.format(v) for v in array[:edge].tolist()] + [" ..."]
+                     + [formatter.format(v) for v in array[array.shape[0] - edge:].tolist()])
+        else:
+            items = [formatter.format(v) for v in array.tolist()]
+        per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (formatter.max_width + 2)))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
     rows = list(range(array.shape[0]))
-    if summarize and len(rows) > 2 * EDGE_ITEMS:
-        rows = rows[:EDGE_ITEMS] + [None] + rows[-EDGE_ITEMS:]
+    if summarize and len(rows) > 2 * edge:
+        rows = rows[:edge] + [None] + rows[len(rows) - edge:]
     parts = ["..." if row is None else _body(array[row], formatter, indent + 1, summarize) for row in rows]
     separator = "," + "\n" * (array.ndim - 1) + " " * (indent + 1)
     return "[" + separator.join(parts) + "]"
@@ -83,7 +152,7 @@ def _body(array, formatter, indent, summarize):
 
 def array_text(array, indent=len(PREFIX)):
     """The bracketed text of an array, aligned as torch aligns it."""
-    summarize = array.size > SUMMARY_THRESHOLD
+    summarize = array.size > PRINT_OPTS.threshold
     shown = _summarized(array, summarize)
     floating = array.dtype.kind == "f"
     formatter = _Formatter(shown.astype(numpy.float64).ravel().tolist() if floating else shown.ravel().tolist(), floating)
@@ -96,19 +165,30 @@ def tensor_repr(tensor, prefix=PREFIX):
     suffixes = []
     if tensor.device.type != "cpu":
         suffixes.append(f"device='{tensor.device}'")
-    if array.size == 0 and array.ndim != 1:
+    default_float = dtypes.get_default_dtype()
+    if array.size == 0:
         body = "[]"
-        suffixes.append(f"size=({', '.join(map(str, array.shape))}{',' if array.ndim == 1 else ''})")
+        if array.ndim != 1:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if tensor.dtype is not default_float:
+            suffixes.append(f"dtype={tensor.dtype!r}")
     else:
         body = array_text(array, len(prefix))
-    if tensor.dtype.name not in _DEFAULT_DTYPES or (array.size == 0 and tensor.dtype.name != "float32"):
-        suffixes.append(f"dtype={tensor.dtype!r}")
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if tensor.dtype not in (default_float, dtypes.int64, dtypes.bool_):
+            suffixes.append(f"dtype={tensor.dtype!r}")
     if tensor.grad_fn is not None:
         suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     text = prefix + body
+    line_length = len(text) - text.rfind("\n") + 1     # torch's count, two more than the last line's length
     for suffix in suffixes:
-        separator = ",\n" + " " * len(prefix) if len(text.split("\n")[-1]) + len(suffix) + 2 > LINE_WIDTH else ", "
-        text += separator + suffix
+        if line_length + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            text += ",\n" + " " * len(prefix) + suffix
+            line_length = len(prefix) + len(suffix)
+        else:
+            text += ", " + suffix
+            line_length += len(suffix) + 2
     return text + ")"

@@ -15,10 +15,13 @@ A file holds only numbers and text, never code: loading an untrusted file cannot
 anything (torch's pickle files can). A state_dict (names to tensors) is stored as is,
 so these files load with ``safetensors.torch.load_file`` and files written by
 ``safetensors.torch.save_file`` load here. Anything else built of dicts, lists,
-tuples, tensors, numbers, strings, bools and None (an optimizer's state_dict, a
-checkpoint dict with the epoch number) is stored with its tensors in the body, named
-by their path (``state.0.exp_avg``), and the rest of the structure as JSON in the
-metadata entry ``tinygrad_edu.structure``.
+tuples, tensors, NumPy arrays, numbers, strings, bools and None (an optimizer's
+state_dict, a checkpoint dict with the epoch number) is stored with its tensors and
+arrays in the body, named by their path (``state.0.exp_avg``), and the rest of the
+structure as JSON in the metadata entry ``tinygrad_edu.structure``. A NumPy array
+loads back as a NumPy array (as ``torch.load(..., weights_only=False)`` gives it;
+torch's default ``weights_only=True`` refuses arrays). Objects such as a whole model
+are refused with a TypeError that says to save their ``state_dict()`` instead.
 
 Differences from torch: the file is safetensors, not a pickle; ``requires_grad`` is
 not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32.
@@ -36,7 +39,7 @@ _NUMPY_BY_SAFETENSORS = {"BOOL": "|b1", "U8": "|u1", "I8": "|i1", "I16": "<i2", 
                          "F16": "<f2", "F32": "<f4", "F64": "<f8", "BF16": "<u2"}
 _SAFETENSORS_BY_NUMPY = {numpy.dtype(code).newbyteorder("="): name
                          for name, code in _NUMPY_BY_SAFETENSORS.items() if name != "BF16"}
-_MARKERS = ("__tensor__", "__tuple__", "__dict_items__")
+_MARKERS = ("__tensor__", "__ndarray__", "__tuple__", "__dict_items__")
 
 
 # -- save --
@@ -73,6 +76,10 @@ def _encode(value, path, tensors):
         name = _unique_name(path or "tensor", tensors)
         tensors[name] = value
         return {"__tensor__": name}
+    if isinstance(value, numpy.ndarray):
+        name = _unique_name(path or "array", tensors)
+        tensors[name] = _tensor_of_array(value, path)
+        return {"__ndarray__": name}
     if isinstance(value, numpy.generic):
         value = value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -86,8 +93,30 @@ def _encode(value, path, tensors):
             return {key: _encode(item, _join(path, key), tensors) for key, item in value.items()}
         return {"__dict_items__": [[_encode_key(key, path), _encode(item, _join(path, key), tensors)]
                                    for key, item in value.items()]}
-    raise TypeError(f"save: cannot store a {type(value).__name__} (at '{path}'): only tensors, numbers, strings, "
-                    "bools, None, and dicts, lists and tuples of them can be saved (no pickle)")
+    where = f" (at '{path}')" if path else ""
+    raise TypeError(f"save: cannot store a {type(value).__name__}{where}: only tensors, numbers, strings, bools, "
+                    "None, and dicts, lists and tuples of them can be saved, and NumPy arrays (no pickle). "
+                    + _what_to_save_instead(value))
+
+
+def _what_to_save_instead(value):
+    if hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+        return ("Save its state_dict() instead: tinygrad_edu.save(obj.state_dict(), path), and restore it into a "
+                "new object with obj.load_state_dict(tinygrad_edu.load(path)); a checkpoint is a dict such as "
+                "{'epoch': 3, 'model': model.state_dict(), 'optimizer': optimizer.state_dict()}")
+    if isinstance(value, (set, frozenset)):
+        return "Save it as a list (sorted(...)) instead"
+    return "Save the numbers or tensors it holds instead (a dict of them keeps their names)"
+
+
+def _tensor_of_array(array, path):
+    try:
+        return tinygrad_edu.from_numpy(array.astype(array.dtype.newbyteorder("="), order="C", copy=False))
+    except TypeError:
+        where = f" (at '{path}')" if path else ""
+        raise TypeError(f"save: cannot store a NumPy array of dtype {array.dtype}{where}: "
+                        "only bool, uint8, int8, int16, int32, int64, float16, float32 and float64 arrays "
+                        "can be saved") from None
 
 
 def _encode_key(key, path):
@@ -244,6 +273,8 @@ def _decode(value, tensors, name):
             raise ValueError(f"load: {name}: the structure refers to tensor {value['__tensor__']!r}, "
                              "which the file does not hold")
         return tensors[value["__tensor__"]]
+    if len(value) == 1 and "__ndarray__" in value:
+        return _decode({"__tensor__": value["__ndarray__"]}, tensors, name).numpy()
     if len(value) == 1 and "__tuple__" in value:
         return tuple(_decode(item, tensors, name) for item in value["__tuple__"])
     if len(value) == 1 and "__dict_items__" in value:

@@ -21,8 +21,6 @@ from tinygrad_edu.device import CPU, Device, device_of_array
 from tinygrad_edu.function import AccumulateGrad, Function, _raise_device_mismatch
 
 _NUMPY_TO_DTYPE = dtypes._BY_NUMPY
-_C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
-                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
 ValuesIndices = namedtuple("return_types", ["values", "indices"])
 
 
@@ -268,8 +266,31 @@ class Tensor:
             result = elementwise.Cast.apply(result, dtype=dtype.numpy)
         return result
 
-    def type(self, dtype=None):
-        return self.dtype if dtype is None else self.to(dtype)
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, the legacy type name (``'tinygrad_edu.FloatTensor'``); with one,
+        this tensor cast to it: a dtype, a legacy type (``tinygrad_edu.DoubleTensor``) or its
+        name, with torch's prefix or ours (``'torch.LongTensor'``, ``'tinygrad_edu.cuda.FloatTensor'``).
+
+        >>> tinygrad_edu.ones(2).type()
+        'tinygrad_edu.FloatTensor'
+        >>> tinygrad_edu.ones(2).type('torch.LongTensor')
+        tensor([1, 1])
+        """
+        if dtype is None:
+            cuda = ".cuda" if self._device.type == "cuda" else ""
+            return f"tinygrad_edu{cuda}.{self.dtype.tensor_type_name}"
+        device = None
+        if isinstance(dtype, str):
+            dtype, device = dtypes.from_tensor_type_name(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), dtypes.DType):    # a legacy type such as FloatTensor
+            dtype, device = dtype.dtype, dtype.device_type
+        if device is not None and device != self._device.type:
+            return self.to(dtype=dtype, device=device)
+        return self.to(dtype)
+
+    def type_as(self, other):
+        """This tensor cast to ``other``'s dtype (and device type): ``self.type(other.type())``."""
+        return self.type(other.type())
 
     def cpu(self):
         return self.to("cpu")
@@ -294,6 +315,29 @@ class Tensor:
 
     def bool(self):
         return self.to(dtypes.bool_)
+
+    def share_memory_(self):
+        """Move this CPU tensor's values into memory shared with processes forked later (in place).
+
+        A ``multiprocessing`` child started with the ``fork`` method then reads and writes the
+        same values (Hogwild training); a tensor sent through a Queue or to a ``spawn``-ed child
+        arrives as a copy. CUDA tensors are left as they are.
+        """
+        if self._device.type == "cpu" and not self.is_shared():
+            import mmap
+            buffer = mmap.mmap(-1, max(self._data.nbytes, 1))
+            shared = numpy.frombuffer(buffer, self._data.dtype, self._data.size).reshape(self._data.shape)
+            shared[...] = self._data
+            self._data = shared
+        return self
+
+    def is_shared(self):
+        """Whether ``share_memory_`` has put this tensor's values in shared memory."""
+        import mmap
+        base = self._data
+        while isinstance(base, numpy.ndarray) and base.base is not None:
+            base = base.base
+        return isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
 
     def __bool__(self):
         if self._data.size != 1:
@@ -656,7 +700,7 @@ class Tensor:
         source = self if dtype is None else self.to(dtype)
         if not source.dtype.is_floating_point:
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                               f"point or complex dtype. Got: {_scalar_type_name(source.dtype)}")
+                               f"point or complex dtype. Got: {source.dtype.scalar_name}")
         return reduce.Mean.apply(source, dims=self._dims(dim), keepdim=keepdim)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None):
@@ -760,7 +804,7 @@ class Tensor:
             raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
         if a._data.dtype != b._data.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{_c_type_name(a.dtype)} != {_c_type_name(b.dtype)}")
+                               f"{a.dtype.c_name} != {b.dtype.c_name}")
         if a.ndim == 1 and b.ndim == 1:
             if a.shape[0] != b.shape[0]:
                 raise RuntimeError(
@@ -878,7 +922,7 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size)."""
-        shape = _expanded_shape(self.shape, _unpack_shape(sizes))
+        shape = _expanded_shape(self.shape, _unpack_shape(sizes), self)
         return self if shape == self.shape else reduce.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
@@ -1046,7 +1090,7 @@ class Tensor:
         """Replace elements where ``mask`` is True by ``value``."""
         if mask.dtype is not dtypes.bool_:
             raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+                               f"{mask.dtype.c_name}")
         return where(mask, self._operand(value).to(self.dtype), self)
 
     def pad_widths(self, widths, value=0):
@@ -1682,6 +1726,11 @@ class Tensor:
         return self
 
     # ----------------------------------------------------------------- new tensors like this one
+    def new(self, *args, device=None):
+        """The legacy constructor: ``t.new(2, 3)`` (uninitialised) or ``t.new(data)``, with
+        this tensor's dtype and device; prefer ``new_empty`` and ``new_tensor``."""
+        return legacy_new(args, self.dtype, self._device if device is None else Device(device))
+
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from tinygrad_edu.creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
@@ -1711,7 +1760,7 @@ def where(condition, input, other):
         raise TypeError("where(): argument 'condition' must be Tensor")
     if condition.dtype is not dtypes.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_scalar_type_name(condition.dtype)}")
+                           f"{condition.dtype.scalar_name}")
     if not isinstance(input, Tensor):
         input = other._operand(input) if isinstance(other, Tensor) else condition._operand(input)
     x, y = input._broadcast(other)
@@ -1722,6 +1771,24 @@ def where(condition, input, other):
         x = x.expand(shape) if x._requires_grad else x
         y = y.expand(shape) if y._requires_grad else y
     return elementwise.Where.apply(x, y, condition=condition._data)
+
+
+def legacy_new(args, dtype, device):
+    """What ``Tensor.new`` and the legacy types (``FloatTensor(...)``) make of their arguments:
+    sizes give an uninitialised tensor, data a copy, a tensor of the same type a view of it."""
+    from tinygrad_edu.creation import empty, tensor
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        other = args[0]
+        if (other.dtype, other._device.type) != (dtype, device.type):
+            raise TypeError(f"expected TensorOptions(dtype={dtype.c_name}, device={device.type}) "
+                            f"(got TensorOptions(dtype={other.dtype.c_name}, device={other._device.type}))")
+        return other.detach()
+    if not args or all(isinstance(size, int) for size in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        return empty(_unpack_shape(args) if args else (0,), dtype=dtype, device=device)
+    if len(args) == 1:
+        return tensor(args[0], dtype=dtype, device=device)
+    raise TypeError(f"new() received an invalid combination of arguments - got "
+                    f"({', '.join(type(arg).__name__ for arg in args)})")
 
 
 def broadcast_shapes(a, b):
@@ -1766,11 +1833,12 @@ def _infer_shape(shape, numel):
     return shape
 
 
-def _expanded_shape(shape, sizes):
+def _expanded_shape(shape, sizes, tensor):
+    """The shape ``tensor`` (of shape ``shape``) expands to; its dtype only names it in errors."""
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
-                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions "
-                           "in the tensor ({})".format(len(sizes), len(shape)))
+        raise RuntimeError(f"expand(torch.{tensor.dtype.tensor_type_name}{{[{', '.join(map(str, shape))}]}}, "
+                           f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) "
+                           f"must be greater or equal to the number of dimensions in the tensor ({len(shape)})")
     padded = (None,) * (len(sizes) - len(shape)) + tuple(shape)
     result = []
     for axis, (old, new) in enumerate(zip(padded, sizes)):
@@ -1832,16 +1900,6 @@ def _index_array(tensor):
 def _tensor_from(data, device):
     from tinygrad_edu.creation import tensor
     return tensor(data, device=device)
-
-
-def _scalar_type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dtype.name]
-
-
-def _c_type_name(dtype):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "bool": "bool"}.get(dtype.name, dtype.name)
 
 
 Function._Tensor = Tensor

@@ -66,13 +66,7 @@ def _check_linear_shapes(input, weight):
                            f"and {weight.shape[1]}x{weight.shape[0]})")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c_type_name(input.dtype)} != {_c_type_name(weight.dtype)}")
-
-
-def _c_type_name(dtype):
-    """The C++ type torch names in dtype errors: float, double, long int..."""
-    return {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
-            "int32": "int", "bool": "bool"}.get(dtype.name, dtype.name)
+                           f"{input.dtype.c_name} != {weight.dtype.c_name}")
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -18,9 +18,6 @@ from tinygrad_edu.ops_reduce import Softmax
 from tinygrad_edu.nn.modules.activation import logsigmoid
 from tinygrad_edu.nn.modules.module import Module
 
-_SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
 
 # ---- reduction --------------------------------------------------------------------------
 def _legacy_reduction(size_average, reduce, reduction):
@@ -231,7 +228,7 @@ def _check_nll_shapes(input, target):
 def _check_target_dtype(target):
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_SCALAR_TYPE_NAMES.get(target.dtype.name, target.dtype.name)}")
+                           f"{target.dtype.scalar_name}")
 
 
 def _check_class_indices(target, n_classes, ignore_index):
@@ -367,7 +364,7 @@ def _cross_entropy_with_probabilities(log_probs, target, weight, ignore_index, r
                                       class_dim):
     if not target.dtype.is_floating_point:
         raise RuntimeError("Expected floating point type for target with class probabilities, got "
-                           f"{_SCALAR_TYPE_NAMES.get(target.dtype.name, target.dtype.name)}")
+                           f"{target.dtype.scalar_name}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     n_classes = log_probs.shape[class_dim]

@@ -16,15 +16,12 @@ from tinygrad_edu.dtypes import DType
 from tinygrad_edu.graph import module_scope
 from tinygrad_edu.nn.parameter import Parameter
 
-_TENSOR_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
-                      "int8": "CharTensor", "uint8": "ByteTensor", "int16": "ShortTensor",
-                      "int32": "IntTensor", "int64": "LongTensor", "bool": "BoolTensor"}
 
 
 def _typename(value):
     """The type name torch's messages use: ``int``, ``tinygrad_edu.FloatTensor``..."""
     if isinstance(value, Tensor):
-        return "tinygrad_edu." + _TENSOR_TYPE_NAMES.get(value.dtype.name, "Tensor")
+        return value.type()
     klass = type(value)
     if klass.__module__ in ("builtins", "__builtin__"):
         return klass.__qualname__
@@ -484,6 +481,11 @@ class Module:
     def half(self):
         """Cast floating-point parameters and buffers to float16."""
         return self._cast_floating(tinygrad_edu.float16)
+
+    def share_memory(self):
+        """Put every parameter and buffer in memory shared with processes forked later
+        (``Tensor.share_memory_``): the Hogwild recipe of ``tinygrad_edu.multiprocessing``."""
+        return self._apply(lambda tensor: tensor.share_memory_())
 
     # ---- saving and loading --------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

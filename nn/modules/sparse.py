@@ -5,9 +5,6 @@ from tinygrad_edu.nn import init
 from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
-_TENSOR_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
-                      "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
-
 
 class _ScaleRowGradients(Function):
     """Identity forward; backward multiplies the gradient of each looked-up row by a factor.
@@ -68,9 +65,9 @@ def _normalise_padding_idx(padding_idx, num_embeddings):
 
 def _check_indices(input, num_embeddings):
     if input.dtype.name not in ("int64", "int32"):
-        type_name = _TENSOR_TYPE_NAMES.get(input.dtype.name, input.dtype.name)
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got torch.{type_name} instead (while checking arguments for embedding)")
+                           f"Long, Int; but got torch.{input.dtype.tensor_type_name} instead "
+                           "(while checking arguments for embedding)")
     if input.numel() and ((input < 0) | (input >= num_embeddings)).any().item():
         raise IndexError("index out of range in self")
 
