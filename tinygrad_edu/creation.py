@@ -7,7 +7,7 @@ from tinygrad_edu import dtypes
 from tinygrad_edu.device import CPU, Device, device_of_array, get_default_device
 from tinygrad_edu.device_ops import move_array
 from tinygrad_edu.random import numpy_generator
-from tinygrad_edu.tensor import Tensor, _scalar_type_name, _unpack_shape
+from tinygrad_edu.tensor import Tensor, _unpack_shape
 
 
 def resolve_device(device):
@@ -326,7 +326,7 @@ def _probability_rows(input, num_samples, replacement):
     """``input`` as float64 rows of probabilities, checked with torch's messages."""
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_scalar_type_name(input.dtype)}")
+                           f"{input.dtype.scalar_name}")
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if num_samples <= 0:

@@ -8,7 +8,7 @@ import math
 
 from tinygrad_edu import ops_reduce
 from tinygrad_edu.functions import stack
-from tinygrad_edu.tensor import _scalar_type_name, broadcast_shapes
+from tinygrad_edu.tensor import broadcast_shapes
 
 _SINGULAR_VALUE_ORDERS = ("nuc", 2, -2)
 
@@ -21,7 +21,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """
     if not x.dtype.is_floating_point:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_scalar_type_name(x.dtype)}")
+                           f"Got {x.dtype.scalar_name}")
     source = x if dtype is None else x.to(dtype)
     return ops_reduce.VectorNorm.apply(source, ord=float(ord), dims=x._dims(dim), keepdim=keepdim)
 

@@ -1119,13 +1119,13 @@ class Tensor:
         tensor([0.5000, 1.5000, 1.2000])
         """
         if decimals and not self.dtype.is_floating_point:
-            raise RuntimeError(f"\"round_cpu\" not implemented for '{_scalar_type_name(self.dtype)}'")
+            raise RuntimeError(f"\"round_cpu\" not implemented for '{self.dtype.scalar_name}'")
         return elementwise.Rounding.apply(self, how="round", decimals=decimals)
 
     def frac(self):
         """The fractional part, ``x - trunc(x)``, with the sign of x; the gradient is 1."""
         if not self.dtype.is_floating_point:
-            raise RuntimeError(f"\"frac_cpu\" not implemented for '{_scalar_type_name(self.dtype)}'")
+            raise RuntimeError(f"\"frac_cpu\" not implemented for '{self.dtype.scalar_name}'")
         return self - self.trunc()
 
     def floor_divide(self, other):
