@@ -414,3 +414,58 @@ def test_modifying_what_a_user_function_saved_raises_at_backward(modify):
             (y if modify == "input" else z).mul_(2)
         z.sum().backward()
     raise_both(scenario, RuntimeError, MODIFIED)
+
+
+# ---- x += y and friends: in place, as in torch (the tutorials' ``param -= lr * param.grad``) ----------
+
+AUGMENTED = [
+    ("+=", lambda t, o: t.__iadd__(o)), ("-=", lambda t, o: t.__isub__(o)), ("*=", lambda t, o: t.__imul__(o)),
+    ("/=", lambda t, o: t.__itruediv__(o)), ("**=", lambda t, o: t.__ipow__(o)),
+]
+
+
+@pytest.mark.parametrize("name, augmented", AUGMENTED, ids=[name for name, _ in AUGMENTED])
+def test_augmented_assignment_updates_a_leaf_in_place_under_no_grad(name, augmented):
+    results = []
+    for lib in (torch, tg):
+        param = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
+        same = param
+        with lib.no_grad():
+            param = augmented(param, lib.tensor([0.5, 2.0, 1.5]))
+            param = augmented(param, 2.0)
+        results.append((param is same, param.detach().numpy(), param.requires_grad, param.grad_fn is None))
+    (same_t, values_t, *rest_t), (same_o, values_o, *rest_o) = results
+    assert same_o and same_t and rest_o == rest_t
+    np.testing.assert_allclose(values_o, values_t, rtol=1e-6)
+
+
+def test_augmented_assignment_on_a_leaf_that_requires_grad_raises_as_torch():
+    param = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        param -= 1
+
+
+def test_augmented_assignment_inside_a_graph_records_as_torch():
+    def compute(lib):
+        x = lib.tensor([1.0, 2.0, -3.0], requires_grad=True)
+        y = x * 2
+        y += 1
+        y *= x
+        y /= 3
+        y.backward(lib.tensor([0.3, -1.0, 2.0]))
+        return y.detach().numpy(), x.grad.numpy()
+    for ours, theirs in zip(compute(tg), compute(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_augmented_assignment_on_integer_and_bool_tensors():
+    def compute(lib):
+        a, b = lib.tensor([7, -7, 5]), lib.tensor([7, -7, 5])
+        a //= 2
+        b %= 3
+        c = lib.tensor([True, False, True])
+        c &= lib.tensor([True, True, False])
+        c |= lib.tensor([False, True, False])
+        c ^= lib.tensor([True, True, True])
+        return a.tolist(), b.tolist(), c.tolist()
+    assert compute(tg) == compute(torch)

@@ -1611,6 +1611,22 @@ class Tensor:
     def div_(self, other):
         return self._inplace(other, Tensor.__truediv__, self._device.xp.true_divide)
 
+    def pow_(self, exponent):
+        return self._inplace(exponent, Tensor.__pow__, self._device.xp.power)
+
+    # ``x += y`` changes x in place, as in torch (without these Python would rebind x to a new tensor)
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
+    __ifloordiv__, __imod__ = floor_divide_, remainder_
+
+    def __iand__(self, other):
+        return self._inplace(other, Tensor.__and__, self._device.xp.bitwise_and)
+
+    def __ior__(self, other):
+        return self._inplace(other, Tensor.__or__, self._device.xp.bitwise_or)
+
+    def __ixor__(self, other):
+        return self._inplace(other, Tensor.__xor__, self._device.xp.bitwise_xor)
+
     def neg_(self):
         return self._inplace(None, lambda old, _: -old, self._device.xp.negative)
 
