@@ -118,10 +118,10 @@ class Function(Node):
             if node._saved:
                 node._keep_saved(inputs, output_array, output)
             output.grad_fn = node
-            if cls.is_view:
-                output._version_counter = inputs[0]._version_counter
             if _anomaly["enabled"]:
                 node._forward_trace = "".join(traceback.format_stack()[:-2])
+        if cls.is_view:
+            _record_view(cls, inputs[0], output, params)
         return output
 
     def _compute(self, arrays, params):
@@ -219,6 +219,25 @@ class Op(Function):
     Autograd runs it on arrays unless the backward itself is being recorded (``create_graph=True``).
     """
     backward_on_arrays = True
+
+
+def _record_view(cls, source, output, params):
+    """Note that ``output`` views ``source``'s memory: it shares its version counter and remembers its base
+    (the tensor at the root of a chain of views), the view ops that lead from the base to it, whether grad
+    mode was on, and the view it was taken from. An in-place op on the view replays the ops to write the
+    change into the base's graph (torch's CopySlices)."""
+    array = output._data
+    if array.base is None or not source._device.xp.may_share_memory(array, source._data):
+        return  # a reshape that had to copy, or indexing with an array: a new tensor, not a view
+    output._version_counter = source._version_counter
+    step = ((cls, params),)
+    view = source._view
+    grad_mode = graph._grad_mode.enabled
+    if view is None:
+        output._view = (source, step, grad_mode, None)
+    else:
+        base, steps, made_with_grad, _ = view
+        output._view = (base, steps + step, made_with_grad and grad_mode, source)
 
 
 def _raise_device_mismatch(first, second):

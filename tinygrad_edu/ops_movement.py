@@ -110,6 +110,36 @@ class SetItem(Function):
         return grad_x, grad_value
 
 
+def view_positions(base, steps):
+    """Where each element of a view sits in its base, as flat indices: the view ops replayed on an index array."""
+    positions = base._device.xp.arange(base._data.size).reshape(base._data.shape)
+    for op, params in steps:
+        positions = op.apply(positions, **params)
+    return positions
+
+
+class CopySlices(Op):
+    """The base of a view after an in-place op on the view: ``values`` written at the flat ``positions``.
+
+    The base's gradient passes through except where it was overwritten; ``values`` get the rest.
+    """
+    backward_name = "CopySlices"
+
+    def forward(self, base, values, positions):
+        self.positions, self.base_shape, self.dtype = positions, base.shape, base.dtype
+        output = base.copy()
+        output.reshape(-1)[positions] = values
+        return output
+
+    def backward(self, grad_output):
+        grad_values = grad_output.reshape(-1)[self.positions] if self.needs_input_grad[1] else None
+        if not self.needs_input_grad[0]:
+            return None, grad_values
+        kept = self.xp.ones(self.base_shape, dtype=self.dtype)
+        kept.reshape(-1)[self.positions] = 0
+        return grad_output * kept, grad_values
+
+
 class Cat(Op):
     def forward(self, *arrays, dim):
         self.dim = dim
