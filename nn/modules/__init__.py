@@ -7,7 +7,13 @@ from tinygrad_edu.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from tinygrad_edu.nn.modules.pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d,
                                              AdaptiveMaxPool2d)
 from tinygrad_edu.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
-from tinygrad_edu.nn.modules.upsampling import Upsample
+from tinygrad_edu.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+from tinygrad_edu.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d
+from tinygrad_edu.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+from tinygrad_edu.nn.modules.padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d,
+                                             ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                                             ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, CircularPad1d,
+                                             CircularPad2d, CircularPad3d)
 from tinygrad_edu.nn.modules.flatten import Flatten, Unflatten
 from tinygrad_edu.nn.modules.activation import (ReLU, LeakyReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, LogSigmoid,
                                                 Softmax, LogSoftmax, Softplus, Hardtanh, ReLU6, Threshold, BinaryStep,
