@@ -23,6 +23,8 @@ from tinygrad_edu.nn.modules.sparse import Embedding
 from tinygrad_edu.nn.modules.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss,
                                           CrossEntropyLoss, NLLLoss, KLDivLoss, CosineEmbeddingLoss,
                                           MarginRankingLoss)
+from tinygrad_edu.nn.modules.transformer import (Transformer, TransformerEncoder, TransformerDecoder,
+                                                 TransformerEncoderLayer, TransformerDecoderLayer)
 from tinygrad_edu.nn.modules.rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 
 __all__ = [name for name in dir() if name[0].isupper()]
