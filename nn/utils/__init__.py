@@ -137,3 +137,6 @@ def vector_to_parameters(vec, parameters):
         count = param.numel()
         param.data = vec[pointer:pointer + count].view(param.shape).data
         pointer += count
+
+
+from tinygrad_edu.nn.utils import rnn  # noqa: E402  (torch.nn.utils.rnn)
