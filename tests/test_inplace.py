@@ -499,6 +499,14 @@ VIEW_ERRORS = {
     "view_made_under_no_grad": (lambda m, x, w: _no_grad_view(m, x * 1).mul_(2), "A view was created in no_grad mode"),
     "no_grad_view_other_needs_grad": (lambda m, x, w: _no_grad_view(m, m.zeros(2, 3)).mul_(w),
                                       "A view was created in no_grad mode and is being modified inplace"),
+    "split": (lambda m, x, w: (x * 1).split(2, 1)[1].mul_(2), "Output 1 of Split is a view and is being modified "
+              "inplace. This view is the output of a function that returns multiple views. Such functions do not "
+              "allow the output views to be modified inplace. You should replace the inplace operation by an "
+              "out-of-place one."),
+    "split_with_sizes": (lambda m, x, w: (x * 1).split([1, 2], 1)[0].relu_(), "Output 0 of SplitWithSizes is a view"),
+    "chunk": (lambda m, x, w: (x * 1).chunk(2)[1].add_(w), "Output 1 of Split is a view"),
+    "unbind": (lambda m, x, w: (x * 1).unbind(1)[2].mul_(w[0]), "Output 2 of Unbind is a view"),
+    "split_of_a_leaf": (lambda m, x, w: x.split(1)[0].mul_(2), "Output 0 of Split is a view"),
     "expanded": (lambda m, x, w: (x * 1)[:1].expand(3, 3).mul_(2),
                  r"unsupported operation: more than one element of the written-to tensor refers to a single memory"),
 }
@@ -536,4 +544,36 @@ def test_the_views_a_view_was_taken_from_see_the_change():
         corner.mul_(x[:, 0])
         (rows * m.tensor(UPSTREAM[:, :2])).sum().backward()
         return [y, rows, corner, x.grad]
+    run_both(scenario)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_inplace_activations_after_conv_and_linear_layers(dtype):
+    """conv -> ReLU(inplace) -> conv -> BatchNorm -> LeakyReLU(inplace) -> flatten -> linear -> ReLU(inplace)."""
+    def scenario(m):
+        rng = np.random.default_rng(5)
+        model = m.nn.Sequential(m.nn.Conv2d(2, 3, 3), m.nn.ReLU(inplace=True), m.nn.Conv2d(3, 4, 3, padding=1),
+                                m.nn.BatchNorm2d(4), m.nn.LeakyReLU(0.1, inplace=True), m.nn.Flatten(),
+                                m.nn.Linear(4 * 3 * 3, 5), m.nn.ReLU(inplace=True)).to(getattr(m, dtype))
+        with m.no_grad():
+            for parameter in model.parameters():
+                parameter.copy_(m.tensor(rng.standard_normal(tuple(parameter.shape))))
+        x = m.tensor(rng.standard_normal((2, 2, 5, 5)), dtype=getattr(m, dtype), requires_grad=True)
+        out = model(x)
+        out.backward(m.tensor(rng.standard_normal(tuple(out.shape)), dtype=getattr(m, dtype)))
+        return [out, x.grad] + [p.grad for p in model.parameters()]
+    tolerance = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    for a, b in zip(scenario(tg), scenario(torch)):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), **tolerance)
+
+
+def test_inplace_on_split_outputs_is_fine_where_nothing_records():
+    def scenario(m):
+        x = start(m)
+        for piece in x.split(1, 1):
+            piece.mul_(2)
+        y = start(m, requires_grad=True)
+        with m.no_grad():
+            y.unbind(0)[1].zero_()
+        return [x, y]
     run_both(scenario)

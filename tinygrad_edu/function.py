@@ -224,8 +224,9 @@ class Op(Function):
 def _record_view(cls, source, output, params):
     """Note that ``output`` views ``source``'s memory: it shares its version counter and remembers its base
     (the tensor at the root of a chain of views), the view ops that lead from the base to it, whether grad
-    mode was on, and the view it was taken from. An in-place op on the view replays the ops to write the
-    change into the base's graph (torch's CopySlices)."""
+    mode was on, the view it was taken from, and (name, index) when it comes from an op with several
+    outputs (split, unbind). An in-place op on the view replays the ops to write the change into the
+    base's graph (torch's CopySlices)."""
     array = output._data
     if array.base is None or not source._device.xp.may_share_memory(array, source._data):
         return  # a reshape that had to copy, or indexing with an array: a new tensor, not a view
@@ -234,10 +235,10 @@ def _record_view(cls, source, output, params):
     view = source._view
     grad_mode = graph._grad_mode.enabled
     if view is None:
-        output._view = (source, step, grad_mode, None)
+        output._view = (source, step, grad_mode, None, None)
     else:
-        base, steps, made_with_grad, _ = view
-        output._view = (base, steps + step, made_with_grad and grad_mode, source)
+        base, steps, made_with_grad, _, multi_output = view
+        output._view = (base, steps + step, made_with_grad and grad_mode, source, multi_output)
 
 
 def _raise_device_mismatch(first, second):

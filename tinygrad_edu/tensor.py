@@ -895,7 +895,7 @@ class Tensor:
         for length in sections:
             pieces.append(self.narrow(dim, start, length))
             start += length
-        return tuple(pieces)
+        return _multiple_views(pieces, "Split" if isinstance(split_size_or_sections, int) else "SplitWithSizes")
 
     def chunk(self, chunks, dim=0):
         size = self.shape[self._dim(dim)]
@@ -903,7 +903,7 @@ class Tensor:
 
     def unbind(self, dim=0):
         dim = self._dim(dim)
-        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+        return _multiple_views([self.select(dim, i) for i in range(self.shape[dim])], "Unbind")
 
     def select(self, dim, index):
         dim = self._dim(dim)
@@ -1053,16 +1053,16 @@ class Tensor:
         op's result into the viewed elements, and the view (with the views it was taken from) becomes
         a view of that node's output."""
         _check_view_inplace(self, *view, recording=True)
-        base, steps, _, _ = view
+        base, steps = view[:2]
         old_base = Tensor._wrap(base._data.copy(), base._device, base._requires_grad)
         old_base.grad_fn, old_base._accumulator = base.grad_fn, base._accumulator
-        result = compute(_replay(old_base, steps))
-        new_base = movement.CopySlices.apply(old_base, result, positions=movement.view_positions(base, steps))
+        result = compute(movement.replay_view(old_base, steps))
+        new_base = movement.CopySlices.apply(old_base, result, steps=steps)
         self._data[...] = result._data
         base.grad_fn, base._requires_grad = new_base.grad_fn, new_base._requires_grad
         view_tensor = self
         while view_tensor is not None:
-            view_tensor.grad_fn = _replay(new_base, view_tensor._view[1]).grad_fn
+            view_tensor.grad_fn = movement.replay_view(new_base, view_tensor._view[1]).grad_fn
             view_tensor._requires_grad = True
             view_tensor = view_tensor._view[3]
         self._version_counter[0] += 1
@@ -1286,15 +1286,22 @@ def _check_matmul_shapes(a, b):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows_a}x{a[-1]} and {b[-2]}x{b[-1]})")
 
 
-def _replay(base, steps):
-    """The view ``steps`` ((op, params), ...) applied to ``base`` again."""
-    for op, params in steps:
-        base = op.apply(base, **params)
-    return base
+def _multiple_views(pieces, name):
+    """Mark views that one op returned together (split, unbind): torch refuses in-place ops on them."""
+    for index, piece in enumerate(pieces):
+        if piece._view is not None:
+            piece._view = piece._view[:4] + ((name, index),)
+    return tuple(pieces)
 
 
-def _check_view_inplace(view, base, steps, made_with_grad, parent, recording=False):
+def _check_view_inplace(view, base, steps, made_with_grad, parent, multi_output, recording=False):
     """torch's refusals for an in-place op on a view while grad mode records."""
+    if multi_output is not None and (recording or view._requires_grad):
+        name, index = multi_output
+        raise RuntimeError(f"Output {index} of {name} is a view and is being modified inplace. This view is the "
+                           "output of a function that returns multiple views. Such functions do not allow the output "
+                           "views to be modified inplace. You should replace the inplace operation by an "
+                           "out-of-place one.")
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if not made_with_grad and (recording or base._requires_grad):
