@@ -577,3 +577,30 @@ def test_inplace_on_split_outputs_is_fine_where_nothing_records():
             y.unbind(0)[1].zero_()
         return [x, y]
     run_both(scenario)
+
+
+STALE_VIEW_CASES = {
+    # a view taken before its base changed in place, used after: its grad_fn is replayed from the base
+    "base_mul_": lambda m, x, w: _use_after(m, x * 2, lambda y: y.mul_(w[0]), lambda y: y[1]),
+    "base_relu_": lambda m, x, w: _use_after(m, x - 1, lambda y: y.relu_(), lambda y: y.t()[2]),
+    "sibling_view_": lambda m, x, w: _use_after(m, x * x, lambda y: y[0].mul_(w), lambda y: y[:, 1:]),
+    "base_gets_grad": lambda m, x, w: _use_after(m, m.zeros(2, 3, dtype=m.float64), lambda y: y.add_(x),
+                                                 lambda y: y[1]),
+}
+
+
+def _use_after(m, base, change, take_view):
+    view = take_view(base)
+    change(base)
+    return view * 3
+
+
+@pytest.mark.parametrize("name", sorted(STALE_VIEW_CASES))
+def test_a_view_used_after_its_base_changed_gets_torch_gradients(name):
+    def scenario(m):
+        x = start(m, requires_grad=True)
+        w = m.tensor(OTHER, requires_grad=True)
+        out = STALE_VIEW_CASES[name](m, x, w)
+        out.backward(m.tensor(np.arange(out.numel(), dtype=float).reshape(tuple(out.shape)) - 2))
+        return [out, x.grad, w.grad]
+    run_both(scenario)

@@ -1060,15 +1060,32 @@ class Tensor:
         new_base = movement.CopySlices.apply(old_base, result, steps=steps)
         self._data[...] = result._data
         base.grad_fn, base._requires_grad = new_base.grad_fn, new_base._requires_grad
-        view_tensor = self
-        while view_tensor is not None:
-            view_tensor.grad_fn = movement.replay_view(new_base, view_tensor._view[1]).grad_fn
-            view_tensor._requires_grad = True
-            view_tensor = view_tensor._view[3]
         self._version_counter[0] += 1
         if base._version_counter is not self._version_counter:
             base._version_counter[0] += 1
+        view_tensor = self
+        while view_tensor is not None:
+            view_tensor._replay_from_base()
+            view_tensor = view_tensor._view[3]
         return self
+
+    def _view_edge(self):
+        """This view's node for an op recording it: replayed from the base first if the base changed in place
+        since this view's grad_fn was made (torch regenerates such a view's grad_fn the same way)."""
+        if self._view[5] != self._version_counter[0] and self._view[0]._requires_grad:
+            self._replay_from_base()
+        return self.grad_fn or self._gradient_edge()
+
+    def _view_requires_grad(self):
+        """Whether this view now requires grad: its base may have come to require it through an in-place op."""
+        if self._view[5] != self._version_counter[0] and self._view[0]._requires_grad and graph._grad_mode.enabled:
+            self._replay_from_base()
+        return self._requires_grad
+
+    def _replay_from_base(self):
+        view = self._view
+        self.grad_fn, self._requires_grad = movement.replay_view(view[0], view[1]).grad_fn, True
+        self._view = view[:5] + (self._version_counter[0],)
 
     def _inplace(self, other, out_of_place, ufunc):
         """Apply ``self = out_of_place(self, other)`` in place; untracked, it is one ufunc call."""
@@ -1290,11 +1307,11 @@ def _multiple_views(pieces, name):
     """Mark views that one op returned together (split, unbind): torch refuses in-place ops on them."""
     for index, piece in enumerate(pieces):
         if piece._view is not None:
-            piece._view = piece._view[:4] + ((name, index),)
+            piece._view = piece._view[:4] + ((name, index),) + piece._view[5:]
     return tuple(pieces)
 
 
-def _check_view_inplace(view, base, steps, made_with_grad, parent, multi_output, recording=False):
+def _check_view_inplace(view, base, steps, made_with_grad, parent, multi_output, version, recording=False):
     """torch's refusals for an in-place op on a view while grad mode records."""
     if multi_output is not None and (recording or view._requires_grad):
         name, index = multi_output
