@@ -3,6 +3,7 @@ and packed sequences through RNN, LSTM and GRU, each against torch: values and e
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 from torch.nn.utils import rnn as torch_rnn
 
 import tinygrad_edu as tg
@@ -197,3 +198,12 @@ def test_all_sequences_of_one_length_match_the_padded_forward():
     unpacked, _ = our_rnn.pad_packed_sequence(packed_output)
     for a, b in ((padded_output, unpacked), (h, packed_h), (c, packed_c)):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-6, atol=1e-7)
+
+
+@settings(max_examples=15, deadline=None)
+@given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=5), kind=st.sampled_from(["LSTM", "GRU", "RNN"]),
+       bidirectional=st.booleans())
+def test_random_lengths_property(lengths, kind, bidirectional):
+    options = dict(num_layers=2, bidirectional=bidirectional)
+    results = [run_packed(m, kind, options, "float64", lengths, False, True) for m in (tg, torch)]
+    compare_lists(*results)

@@ -125,6 +125,7 @@ INSTANCE_CONFIGS = [
     ("InstanceNorm2d", dict(affine=True, track_running_stats=True, momentum=0.3), (2, 3, 4, 4)),
     ("InstanceNorm2d", dict(track_running_stats=True, momentum=None), (2, 3, 3, 4)),
     ("InstanceNorm2d", dict(affine=True, eps=1e-3), (3, 5, 4)),
+    ("InstanceNorm3d", dict(affine=True, track_running_stats=True), (2, 3, 2, 3, 4)),
 ]
 
 
@@ -159,6 +160,8 @@ def test_instance_norm_functional_and_warnings():
             m.nn.InstanceNorm1d(3)(m.randn(2, 4, 4))
         with pytest.raises(ValueError, match="Expected more than 1 spatial element when training, got input size"):
             m.nn.InstanceNorm1d(3)(m.randn(2, 3, 1))
+        with pytest.raises(ValueError, match=r"expected input's size at dim=1 to match num_features \(3\), but got: 4."):
+            m.nn.InstanceNorm1d(3, affine=True)(m.randn(2, 4, 5))
 
 
 # -- resizing --

@@ -8,7 +8,7 @@ from tinygrad_edu.nn.modules.pooling import (MaxPool1d, MaxPool2d, AvgPool1d, Av
                                              AdaptiveMaxPool2d)
 from tinygrad_edu.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
 from tinygrad_edu.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
-from tinygrad_edu.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d
+from tinygrad_edu.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_edu.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_edu.nn.modules.padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d,
                                              ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,

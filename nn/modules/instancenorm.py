@@ -88,3 +88,9 @@ class InstanceNorm2d(_InstanceNorm):
     tinygrad_edu.Size([2, 3, 8, 8])
     """
     _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each sample's channels over depth, height and width, for ``(N, C, D, H, W)`` or
+    ``(C, D, H, W)``, as ``torch.nn.InstanceNorm3d``."""
+    _spatial_dims = 3
