@@ -165,6 +165,7 @@ class Tensor:
     @data.setter
     def data(self, other):
         self._data, self._device = other._data, other._device
+        self._view = None  # no longer shares the memory it viewed
 
     @property
     def T(self):
