@@ -373,8 +373,8 @@ def test_conv_transpose2d_module_output_size():
     (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError, "in_channels must be divisible by groups"),
     (lambda: nn.Conv2d(4, 3, 3, groups=2), ValueError, "out_channels must be divisible by groups"),
     (lambda: nn.Conv2d(4, 4, 3, padding_mode="foo"), ValueError, "padding_mode must be one of"),
-    (lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"), NotImplementedError,
-     "padding_mode='reflect' is not supported; tinygrad_edu convolutions implement padding_mode='zeros' only"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect"), ValueError,
+     'Only "zeros" padding mode is supported for ConvTranspose2d'),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):

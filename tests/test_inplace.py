@@ -208,13 +208,7 @@ def sum_needs_no_values(m, x, w):
     return z
 
 
-VIEWS_UNTRACKED = pytest.mark.xfail(strict=True, reason=(
-    "design choice: an in-place op on a view (y[0]) of a tensor in the graph raises a clear error "
-    "(see test_inplace_on_a_view_in_the_graph_raises_clearly) instead of rebasing the base's graph as torch does"))
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=VIEWS_UNTRACKED) if "view" in name else name
-                                  for name in sorted(GRAD_CASES)])
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
 def test_inplace_on_non_leaf_gives_torch_gradients(name):
     def scenario(m):
         x = start(m, requires_grad=True)
@@ -223,15 +217,6 @@ def test_inplace_on_non_leaf_gives_torch_gradients(name):
         out.backward(m.tensor(UPSTREAM[:, :out.shape[-1]] if out.dim() == 2 else UPSTREAM[0, :out.shape[0]]))
         return [out, x.grad, w.grad]
     run_both(scenario)
-
-
-def test_inplace_on_a_view_in_the_graph_raises_clearly():
-    x = start(tg, requires_grad=True)
-    y = x * x
-    with pytest.raises(RuntimeError, match=r"an in-place operation on a view \(IndexBackward0\) of a tensor that "
-                                           "requires grad is not supported"):
-        y[0].fill_(2.0)
-    np.testing.assert_array_equal(y.detach().numpy(), BASE * BASE)
 
 
 def test_rebased_graph_keeps_node_names():
@@ -305,8 +290,7 @@ def saved_input_via_zero(x):
     return z
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=VIEWS_UNTRACKED) if "view" in name else name
-                                  for name in sorted(ERROR_CASES)])
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
 def test_modifying_a_saved_tensor_raises_at_backward(name):
     def scenario(m):
         x = start(m, requires_grad=True)
@@ -469,3 +453,209 @@ def test_augmented_assignment_on_integer_and_bool_tensors():
         c ^= lib.tensor([True, True, True])
         return a.tolist(), b.tolist(), c.tolist()
     assert compute(tg) == compute(torch)
+
+
+# -- in-place ops on views: the base's graph is rebased (torch's CopySlices) --
+VIEW_KINDS = {
+    "slice": lambda y: y[:, 1:3],
+    "select": lambda y: y[1],
+    "transpose": lambda y: y.t()[1:],
+    "reshape": lambda y: y.reshape(2, 6)[1, 2:5],
+    "view_of_view": lambda y: y[1:].transpose(0, 1)[::2],
+    "unsqueeze": lambda y: y[0].unsqueeze(0),
+}
+VIEW_OPS = {
+    "relu_": lambda m, v, w: v.relu_(),
+    "mul_": lambda m, v, w: v.mul_(w[:v.shape[-1]]),
+    "add_": lambda m, v, w: v.add_(w[:v.shape[-1]] * 2),
+    "leaky_relu_inplace": lambda m, v, w: m.nn.LeakyReLU(0.2, inplace=True)(v),
+    "clamp_": lambda m, v, w: v.clamp_(-2.0, 3.0),
+    "copy_": lambda m, v, w: v.copy_(w[:v.shape[-1]].sin()),
+    "setitem": lambda m, v, w: v.__setitem__(..., w[:v.shape[-1]] * 3),
+}
+
+
+def view_scenario(kind, op, dtype):
+    """``y = x * 2`` in the graph, an in-place op on a view of it, then both used."""
+    def scenario(m):
+        rng = np.random.default_rng(7)
+        x = m.tensor(rng.standard_normal((3, 4)) * 3, dtype=getattr(m, dtype), requires_grad=True)
+        w = m.tensor(rng.standard_normal(4), dtype=getattr(m, dtype), requires_grad=True)
+        y = x * 2
+        v = VIEW_KINDS[kind](y)
+        VIEW_OPS[op](m, v, w)
+        assert v.requires_grad and y.grad_fn.name().endswith("CopySlices")
+        loss = (y * m.tensor(rng.standard_normal((3, 4)), dtype=getattr(m, dtype))).sum() \
+            + (v * v.detach().sin()).sum()
+        loss.backward()
+        return [y, v, x.grad, w.grad]
+    return scenario
+
+
+@pytest.mark.parametrize("kind", sorted(VIEW_KINDS))
+@pytest.mark.parametrize("op", sorted(VIEW_OPS))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_inplace_on_a_view_rebases_the_base_as_torch(kind, op, dtype):
+    ours, theirs = view_scenario(kind, op, dtype)(tg), view_scenario(kind, op, dtype)(torch)
+    for what, a, b in zip(["base", "view", "x.grad", "w.grad"], ours, theirs):
+        assert (a is None) == (b is None), what
+        if b is not None:
+            assert to_numpy(a).dtype == to_numpy(b).dtype
+            np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-5 if dtype == "float32" else 1e-12,
+                                       atol=1e-6 if dtype == "float32" else 1e-12, err_msg=what)
+
+
+def test_leaky_relu_inplace_after_a_conv_slice():
+    def scenario(m):
+        rng = np.random.default_rng(3)
+        conv = m.nn.Conv2d(2, 4, 3)
+        with m.no_grad():
+            conv.weight.copy_(m.tensor(rng.standard_normal((4, 2, 3, 3))))
+            conv.bias.copy_(m.tensor(rng.standard_normal(4)))
+        x = m.tensor(rng.standard_normal((2, 2, 5, 5)), dtype=m.float32, requires_grad=True)
+        out = conv(x)
+        m.nn.LeakyReLU(0.1, inplace=True)(out[:, :2])
+        out.backward(m.tensor(rng.standard_normal(tuple(out.shape)), dtype=m.float32))
+        return [out, x.grad, conv.weight.grad, conv.bias.grad]
+    ours, theirs = scenario(tg), scenario(torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-5, atol=1e-5)
+
+
+def test_two_inplace_ops_on_one_view_and_a_base_without_grad():
+    def scenario(m):
+        x = m.tensor(BASE.copy(), requires_grad=True)
+        w = m.tensor(OTHER, requires_grad=True)
+        out = m.zeros(3, 3, dtype=m.float64)
+        row = out[1]
+        row.copy_(w)
+        row.mul_(x[0])
+        out[:, 0].add_(x[1])
+        out.backward(m.tensor(np.arange(9.0).reshape(3, 3)))
+        assert out.requires_grad
+        return [out, x.grad, w.grad]
+    run_both(scenario)
+
+
+def test_inplace_on_a_view_with_create_graph():
+    def scenario(m):
+        x = m.tensor(BASE.copy(), requires_grad=True)
+        y = x * x
+        y[0].mul_(x[1])
+        grad_x, = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        grad_x.sum().backward()
+        return [grad_x, x.grad]
+    run_both(scenario)
+
+
+VIEW_ERRORS = {
+    "view_of_a_leaf": (lambda m, x, w: x[0].mul_(2),
+                       "a view of a leaf Variable that requires grad is being used in an in-place operation."),
+    "view_made_under_no_grad": (lambda m, x, w: _no_grad_view(m, x * 1).mul_(2), "A view was created in no_grad mode"),
+    "no_grad_view_other_needs_grad": (lambda m, x, w: _no_grad_view(m, m.zeros(2, 3)).mul_(w),
+                                      "A view was created in no_grad mode and is being modified inplace"),
+    "split": (lambda m, x, w: (x * 1).split(2, 1)[1].mul_(2), "Output 1 of Split is a view and is being modified "
+              "inplace. This view is the output of a function that returns multiple views. Such functions do not "
+              "allow the output views to be modified inplace. You should replace the inplace operation by an "
+              "out-of-place one."),
+    "split_with_sizes": (lambda m, x, w: (x * 1).split([1, 2], 1)[0].relu_(), "Output 0 of SplitWithSizes is a view"),
+    "chunk": (lambda m, x, w: (x * 1).chunk(2)[1].add_(w), "Output 1 of Split is a view"),
+    "unbind": (lambda m, x, w: (x * 1).unbind(1)[2].mul_(w[0]), "Output 2 of Unbind is a view"),
+    "split_of_a_leaf": (lambda m, x, w: x.split(1)[0].mul_(2), "Output 0 of Split is a view"),
+    "expanded": (lambda m, x, w: (x * 1)[:1].expand(3, 3).mul_(2),
+                 r"unsupported operation: more than one element of the written-to tensor refers to a single memory"),
+}
+
+
+def _no_grad_view(m, base):
+    with m.no_grad():
+        return base[0]
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_ERRORS))
+def test_inplace_on_a_view_raises_where_torch_does(name):
+    scenario, message = VIEW_ERRORS[name]
+    raise_both(lambda m: scenario(m, start(m, requires_grad=True), m.tensor(OTHER, requires_grad=True)),
+               RuntimeError, message)
+
+
+def test_untracked_inplace_on_a_view_writes_the_base():
+    def scenario(m):
+        x = start(m)
+        x[:, 1:].t().mul_(10)
+        with m.no_grad():
+            y = start(m, requires_grad=True)
+            y[0].relu_()
+        return [x, y]
+    run_both(scenario)
+
+
+def test_the_views_a_view_was_taken_from_see_the_change():
+    def scenario(m):
+        x = m.tensor(BASE.copy(), requires_grad=True)
+        y = x * 2
+        rows = y[:, 1:]
+        corner = rows.t()[0]
+        corner.mul_(x[:, 0])
+        (rows * m.tensor(UPSTREAM[:, :2])).sum().backward()
+        return [y, rows, corner, x.grad]
+    run_both(scenario)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_inplace_activations_after_conv_and_linear_layers(dtype):
+    """conv -> ReLU(inplace) -> conv -> BatchNorm -> LeakyReLU(inplace) -> flatten -> linear -> ReLU(inplace)."""
+    def scenario(m):
+        rng = np.random.default_rng(5)
+        model = m.nn.Sequential(m.nn.Conv2d(2, 3, 3), m.nn.ReLU(inplace=True), m.nn.Conv2d(3, 4, 3, padding=1),
+                                m.nn.BatchNorm2d(4), m.nn.LeakyReLU(0.1, inplace=True), m.nn.Flatten(),
+                                m.nn.Linear(4 * 3 * 3, 5), m.nn.ReLU(inplace=True)).to(getattr(m, dtype))
+        with m.no_grad():
+            for parameter in model.parameters():
+                parameter.copy_(m.tensor(rng.standard_normal(tuple(parameter.shape))))
+        x = m.tensor(rng.standard_normal((2, 2, 5, 5)), dtype=getattr(m, dtype), requires_grad=True)
+        out = model(x)
+        out.backward(m.tensor(rng.standard_normal(tuple(out.shape)), dtype=getattr(m, dtype)))
+        return [out, x.grad] + [p.grad for p in model.parameters()]
+    tolerance = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    for a, b in zip(scenario(tg), scenario(torch)):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), **tolerance)
+
+
+def test_inplace_on_split_outputs_is_fine_where_nothing_records():
+    def scenario(m):
+        x = start(m)
+        for piece in x.split(1, 1):
+            piece.mul_(2)
+        y = start(m, requires_grad=True)
+        with m.no_grad():
+            y.unbind(0)[1].zero_()
+        return [x, y]
+    run_both(scenario)
+
+
+STALE_VIEW_CASES = {
+    # a view taken before its base changed in place, used after: its grad_fn is replayed from the base
+    "base_mul_": lambda m, x, w: _use_after(m, x * 2, lambda y: y.mul_(w[0]), lambda y: y[1]),
+    "base_relu_": lambda m, x, w: _use_after(m, x - 1, lambda y: y.relu_(), lambda y: y.t()[2]),
+    "sibling_view_": lambda m, x, w: _use_after(m, x * x, lambda y: y[0].mul_(w), lambda y: y[:, 1:]),
+    "base_gets_grad": lambda m, x, w: _use_after(m, m.zeros(2, 3, dtype=m.float64), lambda y: y.add_(x),
+                                                 lambda y: y[1]),
+}
+
+
+def _use_after(m, base, change, take_view):
+    view = take_view(base)
+    change(base)
+    return view * 3
+
+
+@pytest.mark.parametrize("name", sorted(STALE_VIEW_CASES))
+def test_a_view_used_after_its_base_changed_gets_torch_gradients(name):
+    def scenario(m):
+        x = start(m, requires_grad=True)
+        w = m.tensor(OTHER, requires_grad=True)
+        out = STALE_VIEW_CASES[name](m, x, w)
+        out.backward(m.tensor(np.arange(out.numel(), dtype=float).reshape(tuple(out.shape)) - 2))
+        return [out, x.grad, w.grad]
+    run_both(scenario)

@@ -99,7 +99,8 @@ class Function(Node):
             if tensor._device is not device:
                 _raise_device_mismatch(device, tensor._device)
         node.xp = device.xp
-        needs = tuple([t._requires_grad for t in inputs]) if graph._grad_mode.enabled else ()
+        needs = tuple([t._requires_grad or t._view is not None and t._view_requires_grad() for t in inputs]) \
+            if graph._grad_mode.enabled else ()
         record = True in needs
         node.needs_input_grad = needs if record else _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
         node._saved = ()
@@ -111,17 +112,18 @@ class Function(Node):
             output_array = node.forward(*[t._data for t in inputs], **params)
         output = cls._Tensor._wrap(output_array, node.output_device or device, record)
         if record:
-            node._next = tuple([t.grad_fn or t._gradient_edge() for t in inputs])
+            node._next = tuple([t.grad_fn or t._gradient_edge() if t._view is None else t._view_edge()
+                                for t in inputs])
             node.on_arrays = False  # True while autograd runs the backward on arrays
             node.output_info = (output_array.shape, output_array.dtype, output._device)
             node.module_scope = graph._grad_mode.module_scope
             if node._saved:
                 node._keep_saved(inputs, output_array, output)
             output.grad_fn = node
-            if cls.is_view:
-                output._version_counter = inputs[0]._version_counter
             if _anomaly["enabled"]:
                 node._forward_trace = "".join(traceback.format_stack()[:-2])
+        if cls.is_view:
+            _record_view(cls, inputs[0], output, params)
         return output
 
     def _compute(self, arrays, params):
@@ -219,6 +221,32 @@ class Op(Function):
     Autograd runs it on arrays unless the backward itself is being recorded (``create_graph=True``).
     """
     backward_on_arrays = True
+
+
+def _record_view(cls, source, output, params):
+    """Note that ``output`` views ``source``'s memory: it shares its version counter and remembers its base
+    (the tensor at the root of a chain of views), the view ops that lead from the base to it, whether grad
+    mode was on, the view it was taken from, (name, index) when it comes from an op with several
+    outputs (split, unbind), and the version its grad_fn was made at. An in-place op on the view
+    replays the ops to write the change into the base's graph (torch's CopySlices); a view whose base
+    changed in place since gets its grad_fn replayed from the base when it is next used."""
+    array, source_array = output._data, source._data
+    owner = array.base
+    if owner is None:
+        return  # indexing with an array: a new tensor, not a view
+    if owner is not source_array and owner is not source_array.base and \
+            not source._device.xp.may_share_memory(array, source_array):
+        return  # a reshape that had to copy
+    output._version_counter = source._version_counter
+    step = ((cls, params),)
+    view = source._view
+    grad_mode = graph._grad_mode.enabled
+    version = source._version_counter[0]
+    if view is None:
+        output._view = (source, step, grad_mode, None, None, version)
+    else:
+        base, steps, made_with_grad, _, multi_output, _ = view
+        output._view = (base, steps + step, made_with_grad and grad_mode, source, multi_output, version)
 
 
 def _raise_device_mismatch(first, second):

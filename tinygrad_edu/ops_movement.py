@@ -88,6 +88,60 @@ class SetItem(Function):
         return grad_x, grad_value
 
 
+def replay_view(base, steps):
+    """The view ``steps`` ((op, params), ...) applied again to ``base`` (an array or a Tensor)."""
+    for op, params in steps:
+        base = op.apply(base, **params)
+    return base
+
+
+class CopySlices(Op):
+    """The base of a view after an in-place op on the view: ``base`` with ``values`` written where the
+    view ``steps`` select (replayed on a copy of ``base``, a view of it as on the original).
+
+    The base's gradient passes through except where it was overwritten; ``values`` get the rest.
+    """
+    backward_name = "CopySlices"
+
+    def forward(self, base, values, steps):
+        self.steps, self.base_shape, self.dtype = steps, base.shape, base.dtype
+        self.covers_all = values.size == base.size  # a view without repeats (expanded views are refused)
+        output = self.xp.empty_like(base, order="C") if self.covers_all else base.copy()
+        self._select(output)[...] = values
+        return output
+
+    def backward(self, grad_output):
+        grad_values = replay_view(grad_output, self.steps) if self.needs_input_grad[1] else None
+        if not self.needs_input_grad[0]:
+            return None, grad_values
+        if isinstance(grad_output, self.xp.ndarray):
+            if self.covers_all:
+                return self.xp.zeros_like(grad_output), grad_values
+            grad_base = grad_output.copy()
+            self._select(grad_base)[...] = 0
+            return grad_base, grad_values
+        overwritten = self.xp.zeros(self.base_shape, dtype=bool)  # recording the backward (create_graph)
+        self._select(overwritten)[...] = True
+        return grad_output.masked_fill(self._Tensor._wrap(overwritten, grad_output.device), 0.0), grad_values
+
+    def _select(self, array):
+        """The elements of ``array`` the view selects, as a view into it (``array`` is C-contiguous)."""
+        selected = replay_view(array, self.steps)
+        if self.xp.may_share_memory(selected, array):
+            return selected
+        return _FlatSelection(array, replay_view(self.xp.arange(array.size).reshape(array.shape), self.steps))
+
+
+class _FlatSelection:
+    """Where replaying a reshape on a fresh copy copies: write through the flat positions instead."""
+
+    def __init__(self, array, positions):
+        self.array, self.positions = array, positions
+
+    def __setitem__(self, index, values):
+        self.array.reshape(-1)[self.positions] = values
+
+
 class Cat(Op):
     def forward(self, *arrays, dim):
         self.dim = dim

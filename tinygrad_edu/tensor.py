@@ -54,7 +54,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_version_counter",
-                 "_accumulator", "_leaf_hooks", "__weakref__")
+                 "_accumulator", "_leaf_hooks", "_view", "__weakref__")
     __hash__ = object.__hash__
     __array_priority__ = 1000
 
@@ -74,7 +74,7 @@ class Tensor:
 
     def _set(self, array, device, requires_grad):
         self._data, self._device, self._requires_grad = array, device, requires_grad
-        self.grad = self.grad_fn = self._accumulator = self._leaf_hooks = None
+        self.grad = self.grad_fn = self._accumulator = self._leaf_hooks = self._view = None
         self._version_counter = [0]
 
     @staticmethod
@@ -84,7 +84,7 @@ class Tensor:
         if device is CPU and array.__class__ is not numpy.ndarray:
             array = numpy.asarray(array)
         tensor._data, tensor._device, tensor._requires_grad = array, device, requires_grad
-        tensor.grad = tensor.grad_fn = tensor._accumulator = tensor._leaf_hooks = None
+        tensor.grad = tensor.grad_fn = tensor._accumulator = tensor._leaf_hooks = tensor._view = None
         tensor._version_counter = [0]
         return tensor
 
@@ -165,6 +165,7 @@ class Tensor:
     @data.setter
     def data(self, other):
         self._data, self._device = other._data, other._device
+        self._view = None  # no longer shares the memory it viewed
 
     @property
     def T(self):
@@ -967,7 +968,7 @@ class Tensor:
         for length in sections:
             pieces.append(self.narrow(dim, start, length))
             start += length
-        return tuple(pieces)
+        return _multiple_views(pieces, "Split" if isinstance(split_size_or_sections, int) else "SplitWithSizes")
 
     def chunk(self, chunks, dim=0):
         size = self.shape[self._dim(dim)]
@@ -975,7 +976,7 @@ class Tensor:
 
     def unbind(self, dim=0):
         dim = self._dim(dim)
-        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+        return _multiple_views([self.select(dim, i) for i in range(self.shape[dim])], "Unbind")
 
     def select(self, dim, index):
         dim = self._dim(dim)
@@ -1553,8 +1554,12 @@ class Tensor:
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self):
-        if self.grad_fn is None and self._requires_grad and graph._grad_mode.enabled:
+        if not graph._grad_mode.enabled:
+            return
+        if self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if self._view is not None:
+            _check_view_inplace(self, *self._view)
 
     def _rebase(self, compute):
         """Record an in-place op: compute it on a copy of the old value, then write it back here.
@@ -1562,11 +1567,8 @@ class Tensor:
         The new node takes over this tensor's place in the graph; tensors computed from the
         old value keep their edges to the old node, as in torch.
         """
-        if self.grad_fn is not None and self.grad_fn.is_view:
-            raise RuntimeError(
-                f"an in-place operation on a view ({self.grad_fn.name()}) of a tensor that requires grad is not "
-                "supported: the tensor it views would not see the change in its gradient. Apply the operation "
-                "out of place, or to a .clone() of the view.")
+        if self._view is not None:
+            return self._rebase_view(self._view, compute)
         old = Tensor._wrap(self._data.copy(), self._device, self._requires_grad)
         old.grad_fn, old._accumulator = self.grad_fn, self._accumulator
         result = compute(old)
@@ -1574,6 +1576,45 @@ class Tensor:
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
         self._version_counter[0] += 1
         return self
+
+    def _rebase_view(self, view, compute):
+        """Record an in-place op on a view: the base's graph gains a CopySlices node that writes the
+        op's result into the viewed elements, and the view (with the views it was taken from) becomes
+        a view of that node's output."""
+        _check_view_inplace(self, *view, recording=True)
+        base, steps = view[:2]
+        old_base = Tensor._wrap(base._data.copy(), base._device, base._requires_grad)
+        old_base.grad_fn, old_base._accumulator = base.grad_fn, base._accumulator
+        result = compute(movement.replay_view(old_base, steps))
+        new_base = movement.CopySlices.apply(old_base, result, steps=steps)
+        self._data[...] = result._data
+        base.grad_fn, base._requires_grad = new_base.grad_fn, new_base._requires_grad
+        self._version_counter[0] += 1
+        if base._version_counter is not self._version_counter:
+            base._version_counter[0] += 1
+        view_tensor = self
+        while view_tensor is not None:
+            view_tensor._replay_from_base()
+            view_tensor = view_tensor._view[3]
+        return self
+
+    def _view_edge(self):
+        """This view's node for an op recording it: replayed from the base first if the base changed in place
+        since this view's grad_fn was made (torch regenerates such a view's grad_fn the same way)."""
+        if self._view[5] != self._version_counter[0] and self._view[0]._requires_grad:
+            self._replay_from_base()
+        return self.grad_fn or self._gradient_edge()
+
+    def _view_requires_grad(self):
+        """Whether this view now requires grad: its base may have come to require it through an in-place op."""
+        if self._view[5] != self._version_counter[0] and self._view[0]._requires_grad and graph._grad_mode.enabled:
+            self._replay_from_base()
+        return self._requires_grad
+
+    def _replay_from_base(self):
+        view = self._view
+        self.grad_fn, self._requires_grad = movement.replay_view(view[0], view[1]).grad_fn, True
+        self._view = view[:5] + (self._version_counter[0],)
 
     def _inplace(self, other, out_of_place, ufunc):
         """Apply ``self = out_of_place(self, other)`` in place; untracked, it is one ufunc call."""
@@ -1828,6 +1869,35 @@ def _check_matmul_shapes(a, b):
     if a[-1] != b[-2]:
         rows_a = math.prod(a[:-1]) if len(a) > 2 and len(b) == 2 else a[-2]
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows_a}x{a[-1]} and {b[-2]}x{b[-1]})")
+
+
+def _multiple_views(pieces, name):
+    """Mark views that one op returned together (split, unbind): torch refuses in-place ops on them."""
+    for index, piece in enumerate(pieces):
+        if piece._view is not None:
+            piece._view = piece._view[:4] + ((name, index),) + piece._view[5:]
+    return tuple(pieces)
+
+
+def _check_view_inplace(view, base, steps, made_with_grad, parent, multi_output, version, recording=False):
+    """torch's refusals for an in-place op on a view while grad mode records."""
+    if multi_output is not None and (recording or view._requires_grad):
+        name, index = multi_output
+        raise RuntimeError(f"Output {index} of {name} is a view and is being modified inplace. This view is the "
+                           "output of a function that returns multiple views. Such functions do not allow the output "
+                           "views to be modified inplace. You should replace the inplace operation by an "
+                           "out-of-place one.")
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if not made_with_grad and (recording or base._requires_grad):
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
+            "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
+            "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+            "tracked) or both outside (if you want the inplace to be tracked).")
+    if any(stride == 0 and size > 1 for stride, size in zip(view._data.strides, view._data.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
 
 
 def _unpack_shape(shape):

@@ -628,6 +628,10 @@ class MultiheadAttention(Module):
 
     def _attention_mask(self, attn_mask, key_padding_mask, dtype, batch, target_length, source_length, is_batched):
         """Both masks as one float mask added to the scores, broadcastable to (N, heads, L, S)."""
+        if attn_mask is not None and key_padding_mask is not None and \
+                attn_mask.dtype.is_floating_point != key_padding_mask.dtype.is_floating_point:
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
+                          "both instead.")
         attn_mask = _additive_mask(attn_mask, "attn_mask", dtype)
         key_padding_mask = _additive_mask(key_padding_mask, "key_padding_mask", dtype)
         if attn_mask is not None:

@@ -16,6 +16,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.modules.module import Module
+from tinygrad_edu.nn.modules.padding import pad
 from tinygrad_edu.nn.parameter import Parameter
 
 PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -318,7 +319,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 class _ConvNd(Module):
     """What Conv1d, Conv2d and ConvTranspose2d share: arguments, parameters, init and repr.
 
-    Only ``padding_mode='zeros'`` is implemented; the other torch modes raise NotImplementedError.
+    ``padding_mode`` 'reflect', 'replicate' or 'circular' pads the input with ``F.pad`` first, as torch does.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
@@ -337,9 +338,8 @@ class _ConvNd(Module):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {PADDING_MODES}, but got padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode='{padding_mode}' is not supported; tinygrad_edu "
-                                      "convolutions implement padding_mode='zeros' only")
+        if transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _ntuple(kernel_size, spatial_dims)
         self.stride = _ntuple(stride, spatial_dims)
@@ -347,6 +347,7 @@ class _ConvNd(Module):
         self.dilation = _ntuple(dilation, spatial_dims)
         self.transposed, self.output_padding = transposed, _ntuple(output_padding, spatial_dims)
         self.padding_mode = padding_mode
+        self._reversed_padding_repeated_twice = _reversed_padding(self.padding, self.kernel_size, self.dilation)
         weight_shape = ((in_channels, out_channels // groups) if transposed
                         else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(tg.empty(*weight_shape, device=device, dtype=dtype))
@@ -377,11 +378,31 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+    def _padded(self, input):
+        """``input`` and the padding left for the convolution: non-zero modes pad here, as torch does."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), 0
+
+
+def _reversed_padding(padding, kernel_size, dilation):
+    """torch's ``_reversed_padding_repeated_twice``: (left, right) per spatial dim, last dim first."""
+    widths = []
+    for axis in reversed(range(len(kernel_size))):
+        if padding == "same":
+            total = dilation[axis] * (kernel_size[axis] - 1)
+            widths += [total // 2, total - total // 2]
+        else:
+            widths += [0, 0] if padding == "valid" else [padding[axis]] * 2
+    return widths
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over ``(N, C_in, L)`` inputs, as ``torch.nn.Conv1d`` (``padding_mode='zeros'`` only).
+    """1-D convolution over ``(N, C_in, L)`` inputs, as ``torch.nn.Conv1d`` (any ``padding_mode``).
 
     >>> conv = Conv1d(3, 8, kernel_size=5, padding=2)
     >>> conv(tg.randn(4, 3, 20)).shape
@@ -394,11 +415,12 @@ class Conv1d(_ConvNd):
                          bias, padding_mode, spatial_dims=1, device=device, dtype=dtype)
 
     def forward(self, input):
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over ``(N, C_in, H, W)`` inputs, as ``torch.nn.Conv2d`` (``padding_mode='zeros'`` only).
+    """2-D convolution over ``(N, C_in, H, W)`` inputs, as ``torch.nn.Conv2d`` (any ``padding_mode``).
 
     >>> conv = Conv2d(1, 64, kernel_size=3, padding='same')
     >>> conv
@@ -413,12 +435,13 @@ class Conv2d(_ConvNd):
                          bias, padding_mode, spatial_dims=2, device=device, dtype=dtype)
 
     def forward(self, input):
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution ("deconvolution"), as ``torch.nn.ConvTranspose2d``
-    (``padding_mode='zeros'`` only). ``weight`` is ``(C_in, C_out/groups, kH, kW)``.
+    (any ``padding_mode``). ``weight`` is ``(C_in, C_out/groups, kH, kW)``.
 
     >>> up = ConvTranspose2d(16, 8, kernel_size=2, stride=2)
     >>> up(tg.randn(1, 16, 7, 7)).shape

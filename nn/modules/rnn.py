@@ -30,6 +30,7 @@ from tinygrad_edu.nn.modules.dropout import dropout as _dropout
 from tinygrad_edu.nn.modules.linear import linear
 from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.utils.rnn import PackedSequence, packed_from_padded, padded_from_packed
 from tinygrad_edu.ops_elementwise import Sigmoid, Tanh, sigmoid
 from tinygrad_edu.ops_movement import Cat
 
@@ -325,6 +326,49 @@ def run_direction(input_gates, state, recurrent, mode, reverse):
     return tg.stack(outputs), state
 
 
+def direction_runner(mode, weights, reverse):
+    """``run(input (T, B, I), initial state) -> (output (T, B, H), final state)`` for one layer and direction."""
+    weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
+    if mode.layer is not None and weight_hr is None:
+        return lambda input, initial: mode.layer(input, initial, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+    recurrent = Recurrent(weight_hh, weight_hr)
+    return lambda input, initial: run_direction(project_input(input, weight_ih, bias_ih, bias_hh), initial,
+                                                recurrent, mode, reverse)
+
+
+def length_segments(lengths):
+    """(start, end, rows) time ranges over which the same rows (a prefix: lengths decrease) are running."""
+    segments, start = [], 0
+    for end in sorted(set(lengths)):
+        segments.append((start, end, sum(1 for n in lengths if n >= end)))
+        start = end
+    return segments
+
+
+def run_lengths(run, input, initial, lengths, reverse):
+    """``run`` (one layer, one direction) over rows of different ``lengths``: time is cut where rows
+    stop, so each row's final state is its state at its last step, and the reverse direction starts
+    each row at its own last step. Output (T, B, H) has zeros beyond each row's length."""
+    batch = input.shape[1]
+    outputs, finished, state = [], [], None
+    segments = length_segments(lengths)
+    for start, end, rows in (reversed(segments) if reverse else segments):
+        if reverse:
+            joining = tuple(part[0 if state is None else state[0].shape[0]:rows] for part in initial)
+            state = joining if state is None else tuple(tg.cat([s, j]) for s, j in zip(state, joining))
+        else:
+            state = initial if state is None else state
+            if state[0].shape[0] > rows:
+                finished.append(tuple(part[rows:] for part in state))
+                state = tuple(part[:rows] for part in state)
+        output, state = run(input[start:end, :rows], state)
+        outputs.append(tg.pad(output, (0, 0, 0, batch - rows)) if rows < batch else output)
+    if reverse:
+        return tg.cat(outputs[::-1]), state
+    finished.append(state)
+    return tg.cat(outputs), tuple(tg.cat(parts[::-1]) for parts in zip(*finished))
+
+
 # -- multi-layer recurrent layers ----------------------------------------------------------------
 
 class RNNBase(Module):
@@ -391,6 +435,8 @@ class RNNBase(Module):
         (T, input_size) unbatched. ``output`` holds the last layer's h for every step,
         both directions concatenated: (T, B, D * H). ``h_n`` is (num_layers * D, B, H).
         """
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         is_batched = self._check_input(input)
         if not is_batched:
             input = input.unsqueeze(1)
@@ -405,8 +451,31 @@ class RNNBase(Module):
             output = output.transpose(0, 1)
         return output, final_states[0] if len(final_states) == 1 else final_states
 
-    def _run_layers(self, input, states):
-        """input (T, B, I) and states ((L*D, B, H), ...) -> output (T, B, D*H), final states."""
+    def _forward_packed(self, packed, hx):
+        """The forward pass of a PackedSequence: each sequence runs for its own length, both ways.
+
+        Returns the output packed as the input was, and the final states (at each sequence's last
+        step) in the caller's batch order.
+        """
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        self._check_input(data)
+        sizes = [int(size) for size in batch_sizes.tolist()]
+        lengths = [sum(1 for size in sizes if size > row) for row in range(sizes[0])]
+        padded = padded_from_packed(data, sizes)
+        states = self._initial_states(padded, hx, True)
+        if sorted_indices is not None:
+            states = tuple(state.index_select(1, sorted_indices) for state in states)
+        output, final_states = self._run_layers(padded, states, lengths)
+        if unsorted_indices is not None:
+            final_states = tuple(state.index_select(1, unsorted_indices) for state in final_states)
+        output = PackedSequence(packed_from_padded(output, sizes), batch_sizes, sorted_indices, unsorted_indices)
+        return output, final_states[0] if len(final_states) == 1 else final_states
+
+    def _run_layers(self, input, states, lengths=None):
+        """input (T, B, I) and states ((L*D, B, H), ...) -> output (T, B, D*H), final states.
+
+        ``lengths`` (decreasing, one per batch row) makes each row stop at its own length: its outputs
+        beyond are zeros, its final state is taken there, and the reverse direction starts there."""
         mode = MODES[self.mode]
         num_directions = 2 if self.bidirectional else 1
         layer_input, final_states = input, []
@@ -416,15 +485,13 @@ class RNNBase(Module):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
-                weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = self._weights_of(index)
                 initial = tuple(state[index] for state in states)
-                if mode.layer is not None and weight_hr is None:
-                    output, final = mode.layer(layer_input, initial, weight_ih, weight_hh, bias_ih, bias_hh,
-                                               reverse=direction == 1)
+                reverse = direction == 1
+                run = direction_runner(mode, self._weights_of(index), reverse)
+                if lengths is None:
+                    output, final = run(layer_input, initial)
                 else:
-                    input_gates = project_input(layer_input, weight_ih, bias_ih, bias_hh)
-                    recurrent = Recurrent(weight_hh, weight_hr)
-                    output, final = run_direction(input_gates, initial, recurrent, mode, reverse=direction == 1)
+                    output, final = run_lengths(run, layer_input, initial, lengths, reverse)
                 outputs.append(output)
                 final_states.append(final)
             layer_input = outputs[0] if num_directions == 1 else tg.cat(outputs, dim=2)
