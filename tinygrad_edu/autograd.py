@@ -12,7 +12,7 @@ import warnings
 import numpy
 
 from tinygrad_edu import graph
-from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly
+from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly, _GradSlots
 from tinygrad_edu.graph import topological_order
 from tinygrad_edu.tensor import Tensor
 
@@ -185,7 +185,9 @@ def _array_of(gradient):
 
 
 def _as_tensor(gradient, device):
-    return gradient if isinstance(gradient, Tensor) else Tensor._wrap(gradient, device)
+    if isinstance(gradient, (Tensor, _GradSlots)):
+        return gradient
+    return Tensor._wrap(gradient, device)
 
 
 def _device_of_node(node):

@@ -11,16 +11,21 @@ a Tensor. So one formula serves twice: given Tensors (``create_graph=True``) it 
 recorded; given arrays (every other backward) it is plain NumPy, with no Tensor, node
 or graph made along the way. ``Op.apply`` on arrays just computes its forward.
 
-Users write their own ``Function`` the way torch users do:
+Users write their own ``Function`` the way torch users do, on tensors:
 
 >>> class Square(Function):
-...     def forward(self, x):
-...         self.save_for_backward(x)
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
 ...         return x * x
-...     def backward(self, grad_output):
-...         x, = self.saved_tensors
+...     @staticmethod
+...     def backward(ctx, grad_output):
+...         x, = ctx.saved_tensors
 ...         return 2 * x * grad_output
 >>> y = Square.apply(tensor([3.0], requires_grad=True))
+
+(The built-in ops are written ``def forward(self, *arrays)`` on arrays instead: no tensor is made
+inside them. A Function written that way works too.)
 """
 import traceback
 import weakref
@@ -77,12 +82,30 @@ class Function(Node):
     def backward(self, grad_output):
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod) or \
+                isinstance(cls.__dict__.get("backward"), staticmethod):
+            _make_torch_style(cls)  # torch's style: forward(ctx, ...) on tensors
+
     def name(self):
         return getattr(self, "backward_name", type(self).__name__ + "Backward0")
 
     def save_for_backward(self, *arrays):
-        """Keep arrays for backward; inputs and the output come back as their tensors."""
+        """Keep arrays (tensors, in a torch-style Function) for backward; ``saved_tensors`` gives them
+        back as tensors, checked against in-place changes since."""
         self._saved = arrays
+
+    def mark_non_differentiable(self, *tensors):
+        """In a torch-style Function: these outputs get no gradient (integer outputs never do)."""
+        self.non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        self.dirty_tensors = tensors
+
+    def set_materialize_grads(self, value):
+        """Whether backward sees zeros (True, the default) or None for outputs that got no gradient."""
+        self.materialize_grads = value
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -301,3 +324,131 @@ def _needs_copy(array, shared):
 
 def weak(tensor):
     return weakref.ref(tensor)
+
+
+# --------------------------------------------------------------------- Functions written as torch users write them
+def _make_torch_style(cls):
+    """``@staticmethod def forward(ctx, ...)`` computes on tensors (the built-in ops and Functions written
+    with ``def forward(self, *arrays)`` compute on arrays): such a class gets its own apply and backward."""
+    user_backward = next(klass.__dict__["backward"] for klass in cls.__mro__ if "backward" in klass.__dict__)
+    if isinstance(user_backward, staticmethod):
+        cls._user_backward = user_backward
+    cls.apply = classmethod(_apply_torch_style)
+    cls.backward = _backward_torch_style
+    cls.backward_name = cls.__name__ + "Backward"
+
+
+def _apply_torch_style(cls, *args, **kwargs):
+    """``MyFunction.apply(*args)``: forward on tensors without recording, then one node (``ctx``) for
+    all of it in the graph, whose backward is the user's ``backward(ctx, *grad_outputs)``."""
+    Tensor = cls._Tensor
+    ctx = object.__new__(cls)
+    ctx.materialize_grads, ctx.non_differentiable = True, ()
+    ctx.needs_input_grad = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
+    ctx._saved = ()
+    with graph.no_grad():
+        if getattr(cls, "setup_context", None) is not None:  # torch's newer style: forward without ctx
+            outputs = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, outputs)
+        else:
+            outputs = cls.forward(ctx, *args, **kwargs)
+    if not (graph._grad_mode.enabled and True in ctx.needs_input_grad):
+        return outputs
+    ctx._saved = [(tensor, None if tensor is None else tensor._version_counter[0]) for tensor in ctx._saved]
+    return _record_torch_style(ctx, args, outputs)
+
+
+def _record_torch_style(ctx, args, outputs):
+    Tensor = type(ctx)._Tensor
+    single = not isinstance(outputs, tuple)
+    results = [_as_output(ctx, output, args) for output in ((outputs,) if single else outputs)]
+    tensors = [result for result in results if isinstance(result, Tensor)]
+    ctx.device, ctx.on_arrays = tensors[0]._device, False
+    ctx.xp = ctx.device.xp
+    ctx.output_info = (tuple(tensors[0].shape), tensors[0]._data.dtype, tensors[0]._device)
+    ctx.output_shapes = [(tuple(r.shape), r._data.dtype, r._device) if isinstance(r, Tensor) else None
+                         for r in results]
+    ctx.module_scope = graph._grad_mode.module_scope
+    ctx._next = tuple(_edge_of(arg) if needs else None for arg, needs in zip(args, ctx.needs_input_grad))
+    differentiable = [r for r in results if isinstance(r, Tensor) and
+                      not any(r is kept for kept in ctx.non_differentiable)]
+    if single:
+        _attach(results[0], ctx)
+    else:
+        for index, result in enumerate(results):
+            if isinstance(result, Tensor) and any(result is d for d in differentiable):
+                _attach(result, _OutputSlot(ctx, index, len(results)))
+    return results[0] if single else tuple(results)
+
+
+def _as_output(ctx, output, args):
+    """The tensor to hand out: forward's own result, or a new tensor on an input it returned as it was."""
+    if not isinstance(output, type(ctx)._Tensor):
+        return output
+    if any(output is arg for arg in args):
+        return type(ctx)._Tensor._wrap(output._data, output._device)
+    return output
+
+
+def _attach(tensor, node):
+    if tensor.dtype.is_floating_point:
+        tensor._requires_grad, tensor.grad_fn = True, node
+
+
+def _edge_of(tensor):
+    return tensor.grad_fn or tensor._gradient_edge() if tensor._view is None else tensor._view_edge()
+
+
+def _backward_torch_style(ctx, grad_output):
+    """Call the user's ``backward(ctx, *grad_outputs)`` with tensors; check what it returns."""
+    grads = grad_output.grads if isinstance(grad_output, _GradSlots) else [grad_output]
+    grad_outputs = [_grad_tensor(ctx, grad, shape) for grad, shape in zip(grads, ctx.output_shapes)]
+    input_grads = type(ctx)._user_backward(ctx, *grad_outputs)
+    input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
+    if len(input_grads) != len(ctx.needs_input_grad):
+        raise RuntimeError(f"function {type(ctx).__name__}Backward returned an incorrect number of gradients "
+                           f"(expected {len(ctx.needs_input_grad)}, got {len(input_grads)})")
+    return tuple(grad if needs else None for grad, needs in zip(input_grads, ctx.needs_input_grad))
+
+
+def _grad_tensor(ctx, grad, shape):
+    Tensor = type(ctx)._Tensor
+    if grad is None:
+        if shape is None or not ctx.materialize_grads:
+            return None
+        return Tensor._wrap(shape[2].xp.zeros(shape[0], dtype=shape[1]), shape[2])
+    return grad if isinstance(grad, Tensor) else Tensor._wrap(grad, ctx.device)
+
+
+class _GradSlots:
+    """The gradients of a torch-style Function's outputs, gathered slot by slot on their way to it."""
+    base = ()  # tells the backward walk to add these with +, never in place
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _GradSlots([mine if theirs is None else theirs if mine is None else mine + theirs
+                           for mine, theirs in zip(self.grads, other.grads)])
+
+
+class _OutputSlot(Node):
+    """The grad_fn of output ``index`` of a torch-style Function with several outputs: hands its gradient
+    to the Function's node in that output's slot."""
+    backward_on_arrays = True
+    on_arrays = False
+
+    def __init__(self, ctx, index, count):
+        self._next, self.index, self.count = (ctx,), index, count
+        self.output_info = ctx.output_shapes[index]
+
+    def name(self):
+        return self._next[0].name()
+
+    def backward(self, grad_output):
+        grads = [None] * self.count
+        grads[self.index] = grad_output
+        return (_GradSlots(grads),)
+
+    def _release(self):
+        pass
