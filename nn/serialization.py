@@ -20,8 +20,15 @@ checkpoint dict with the epoch number) is stored with its tensors in the body, n
 by their path (``state.0.exp_avg``), and the rest of the structure as JSON in the
 metadata entry ``tinygrad_edu.structure``.
 
+Saving to a path writes a temporary file in the same folder, syncs it to disk and
+renames it over the target in one step: a save that fails midway (a full disk) leaves
+the previous file whole. Loading refuses every file the safetensors library refuses,
+with a message naming the file and the tensor: the tensors' data must fill the data
+section exactly, in order, each range as long as its dtype and shape need.
+
 Differences from torch: the file is safetensors, not a pickle; ``requires_grad`` is
-not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32.
+not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32;
+tensors of the library's U16, U32, U64 and 8-bit float dtypes are refused.
 """
 import contextlib
 import json
