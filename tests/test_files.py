@@ -5,6 +5,7 @@ import io
 import json
 import math
 import os
+import pickle
 import stat
 import sys
 
@@ -203,6 +204,26 @@ def test_a_header_length_one_byte_short_no_longer_shifts_the_data(tmp_path):
         tg.load(path)
 
 
+class WritesAFileWhenUnpickled:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, "w")
+
+
+@pytest.mark.parametrize("pickler", ["pickle", "torch.save"])
+def test_loading_never_runs_code(tmp_path, pickler):
+    torch = pytest.importorskip("torch")
+    marker, path = tmp_path / "ran", tmp_path / "model.safetensors"
+    with open(path, "wb") as file:
+        (pickle.dump if pickler == "pickle" else torch.save)({"x": WritesAFileWhenUnpickled(marker)}, file)
+    assert library_verdict(path) is None
+    with pytest.raises(ValueError):
+        tg.load(path)
+    assert not marker.exists()
+
+
 # -- random files, random damage: our verdict is the library's --
 
 @st.composite
@@ -281,6 +302,23 @@ def test_random_change_to_one_offset_or_size(tmp_path, file, data):
     target[field][index] = data.draw(st.integers(-2, 2).map(lambda step: old + step)
                                      | st.integers(0, 2 ** 64 + 2) | st.just(-old))
     assert_same_verdict(tmp_path, as_bytes(header, body, padding))
+
+
+@files_settings
+@given(file=random_files(), data=st.data())
+def test_random_byte_of_the_header_text(tmp_path, file, data):
+    raw = bytearray(as_bytes(*file))
+    position = data.draw(st.integers(8, 8 + int.from_bytes(raw[:8], "little") - 1))
+    raw[position] = data.draw(st.integers(0, 255) | st.sampled_from(b'{}[]",:0123456789-.eE \\u'))
+    assert_same_verdict(tmp_path, bytes(raw))
+
+
+@files_settings
+@given(file=random_files(), cut=st.integers(1, 16), extra=st.binary(min_size=1, max_size=16))
+def test_random_file_cut_short_or_grown(tmp_path, file, cut, extra):
+    data = as_bytes(*file)
+    assert_same_verdict(tmp_path, data[:-cut])
+    assert_same_verdict(tmp_path, data + extra)
 
 
 # -- save: all or nothing --
