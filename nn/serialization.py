@@ -149,8 +149,12 @@ def _write(file, header, arrays):
 
 def _write_atomically(path, header, arrays):
     """Write a temporary file next to ``path``, sync it to disk, then rename it over ``path`` in one step:
-    a save that fails midway (a full disk) leaves the previous file as it was, and no temporary file."""
+    a save that fails midway (a full disk) leaves the previous file as it was, and no temporary file.
+    What is not a regular file (/dev/null, a pipe) is written in place."""
     path = os.path.realpath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as file:
+            return _write(file, header, arrays)
     temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:

@@ -8,6 +8,7 @@ import os
 import pickle
 import stat
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -438,3 +439,15 @@ def test_a_save_into_a_missing_folder_raises_and_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         tg.save(big_state(), tmp_path / "missing" / "model.safetensors")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_written_in_place(tmp_path):
+    pipe, state, received = tmp_path / "pipe", big_state(), []
+    os.mkfifo(pipe)
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    tg.save(state, pipe)
+    reader.join(timeout=10)
+    assert received == [saved_bytes(state)] and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
