@@ -248,7 +248,7 @@ DAMAGED = {
                        "the header entry of tensor 'w1' should hold 'dtype', 'shape' and 'data_offsets'"),
     "torch pickle checkpoint": (torch_zip_checkpoint, "is a zip file, as torch.save writes; tinygrad_edu reads only "
                                                       "safetensors files"),
-    "bad structure metadata": (lambda: with_header({"__metadata__": {STRUCTURE_KEY: "{not json"}}),
+    "bad structure metadata": (lambda: with_header({"__metadata__": {STRUCTURE_KEY: "{not json"}}, b""),
                                f"the metadata '{STRUCTURE_KEY}' is not valid JSON"),
 }
 

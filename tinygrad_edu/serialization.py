@@ -23,11 +23,23 @@ loads back as a NumPy array (as ``torch.load(..., weights_only=False)`` gives it
 torch's default ``weights_only=True`` refuses arrays). Objects such as a whole model
 are refused with a TypeError that says to save their ``state_dict()`` instead.
 
+Saving to a path writes a temporary file in the same folder, syncs it to disk and
+renames it over the target in one step: a save that fails midway (a full disk) leaves
+the previous file whole. Loading refuses every file the safetensors library refuses,
+with a message naming the file and the tensor: the tensors' data must fill the data
+section exactly, in order, each range as long as its dtype and shape need.
+
 Differences from torch: the file is safetensors, not a pickle; ``requires_grad`` is
-not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32.
+not stored (loaded tensors are plain leaves); bfloat16 tensors load as float32;
+tensors of the library's U16, U32, U64 and 8-bit float dtypes are refused.
 """
+import contextlib
 import json
+import math
 import os
+import re
+import secrets
+import stat
 
 import numpy
 
@@ -40,6 +52,9 @@ _NUMPY_BY_SAFETENSORS = {"BOOL": "|b1", "U8": "|u1", "I8": "|i1", "I16": "<i2", 
 _SAFETENSORS_BY_NUMPY = {numpy.dtype(code).newbyteorder("="): name
                          for name, code in _NUMPY_BY_SAFETENSORS.items() if name != "BF16"}
 _MARKERS = ("__tensor__", "__ndarray__", "__tuple__", "__dict_items__")
+MAX_HEADER_BYTES = 100_000_000  # the largest header the safetensors library reads
+MAX_HEADER_DEPTH = 127  # the deepest JSON nesting it reads
+_LARGEST_COUNT = 2 ** 64 - 1  # sizes and offsets are 64-bit unsigned there
 
 
 # -- save --
@@ -59,8 +74,7 @@ def save(obj, f):
     arrays = {name: _array_to_write(name, tensor) for name, tensor in tensors.items()}
     header = _header(arrays, metadata)
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as file:
-            _write(file, header, arrays)
+        _write_atomically(f, header, arrays)
     else:
         _write(f, header, arrays)
 
@@ -162,6 +176,41 @@ def _write(file, header, arrays):
         file.write(array.tobytes())
 
 
+def _write_atomically(path, header, arrays):
+    """Write a temporary file next to ``path``, sync it to disk, then rename it over ``path`` in one step:
+    a save that fails midway (a full disk) leaves the previous file as it was, and no temporary file.
+    What is not a regular file (/dev/null, a pipe) is written in place."""
+    path = os.path.realpath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as file:
+            return _write(file, header, arrays)
+    temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with open(descriptor, "wb") as file:
+            _write(file, header, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        if os.path.exists(path):
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _sync_folder(os.path.dirname(path))
+
+
+def _sync_folder(folder):
+    """Make the rename itself durable (POSIX; elsewhere a folder cannot be opened)."""
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
 # -- load --
 
 def load(f, map_location=None, weights_only=True):
@@ -181,10 +230,10 @@ def load(f, map_location=None, weights_only=True):
     else:
         data = f.read()
     header, body = _split_header(data, name)
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict):
-        raise ValueError(f"load: {name}: '__metadata__' should be a JSON object of strings")
-    tensors = {key: _tensor_from(key, entry, body, name, map_location) for key, entry in _entries(header, name)}
+    metadata = _metadata(header, name)
+    entries = _entries(header, name)
+    _check_data_is_tiled(entries, len(body), name)
+    tensors = {key: _tensor_from(key, entry, body, name, map_location) for key, entry in entries}
     if STRUCTURE_KEY not in metadata:
         return tensors
     try:
@@ -202,59 +251,191 @@ def _split_header(data, name):
         raise ValueError(f"load: {name} is not a safetensors file: it is {len(data)} bytes long, "
                          "shorter than the 8-byte header length that starts one (truncated?)")
     header_length = int.from_bytes(data[:8], "little")
+    if header_length > MAX_HEADER_BYTES:
+        raise ValueError(f"load: {name}: the header length says {header_length} bytes, more than the "
+                         f"{MAX_HEADER_BYTES} bytes a safetensors header may hold; the file is damaged or not a "
+                         "safetensors file")
     if header_length > len(data) - 8:
         raise ValueError(f"load: {name}: the header length says {header_length} bytes, but only "
                          f"{len(data) - 8} bytes follow; the file is truncated or not a safetensors file")
+    return _parse_header(data[8:8 + header_length], name), memoryview(data)[8 + header_length:]
+
+
+# The header is read as strictly as the safetensors library reads it (serde_json), where Python's json is
+# lenient: NaN and Infinity, numbers out of a float's range, -0 or integers beyond 64 bits as integers,
+# lone surrogates (\ud800), nesting deeper than 127, and a field of a tensor's entry given twice.
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _parse_header(raw, name):
     try:
-        header = json.loads(data[8:8 + header_length].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"load: {name}: the header is not valid UTF-8 ({error}); "
+                         "the file is damaged or not a safetensors file") from None
+    try:
+        header = json.loads(text, object_pairs_hook=_JSONObject.from_pairs, parse_int=_json_int,
+                            parse_float=_json_float, parse_constant=_refuse_json_constant)
+    except ValueError as error:
         raise ValueError(f"load: {name}: the header is not valid JSON ({error}); "
                          "the file is damaged or not a safetensors file") from None
+    except RecursionError:
+        raise ValueError(f"load: {name}: the header nests more than {MAX_HEADER_DEPTH} levels deep, "
+                         "deeper than safetensors reads; the file is damaged") from None
     if not isinstance(header, dict):
         raise ValueError(f"load: {name}: the header should be a JSON object, got {type(header).__name__}")
-    return header, memoryview(data)[8 + header_length:]
+    _check_depth(header, name)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_unicode(header, name)
+    if "__metadata__" in header.repeated:
+        raise ValueError(f"load: {name}: the header has '__metadata__' twice")
+    return header
+
+
+class _JSONObject(dict):
+    """A JSON object that remembers the keys it held more than once (the last value is kept)."""
+    repeated = frozenset()
+
+    @classmethod
+    def from_pairs(cls, pairs):
+        obj = cls(pairs)
+        if len(obj) < len(pairs):
+            keys = [key for key, _ in pairs]
+            obj.repeated = frozenset(key for key in keys if keys.count(key) > 1)
+        return obj
+
+
+def _json_int(text):
+    value = int(text)
+    if (value == 0 and text.startswith("-")) or not -2 ** 63 <= value <= _LARGEST_COUNT:
+        return _json_float(text)
+    return value
+
+
+def _json_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+def _refuse_json_constant(text):
+    raise ValueError(f"{text} is not a JSON value")
+
+
+def _check_depth(header, name):
+    """Refuse nesting deeper than safetensors reads (Python's json reads on to its recursion limit)."""
+    level, depth = [header], 1
+    while level:
+        if depth > MAX_HEADER_DEPTH:
+            raise ValueError(f"load: {name}: the header nests {depth} levels deep, deeper than the "
+                             f"{MAX_HEADER_DEPTH} safetensors reads; the file is damaged")
+        level = [child for value in level for child in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(child, (dict, list))]
+        depth += 1
+
+
+def _check_unicode(header, name):
+    """Refuse a lone surrogate escape (\\ud800 without its pair): Python's json reads it, it is no character."""
+    try:
+        json.dumps(header, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        near = error.object[max(error.start - 20, 0):error.end + 20]
+        raise ValueError(f"load: {name}: the header holds a lone surrogate escape, which is not valid Unicode "
+                         f"(near {near!r})") from None
+
+
+def _metadata(header, name):
+    metadata = header.pop("__metadata__", None)
+    if metadata is None:
+        return {}
+    if not (isinstance(metadata, dict) and all(isinstance(value, str) for value in metadata.values())):
+        raise ValueError(f"load: {name}: '__metadata__' should be a JSON object of strings")
+    return metadata
 
 
 def _entries(header, name):
-    """The header's tensor entries sorted by where their data starts (the order they were saved in)."""
+    """The header's tensor entries, checked, in the order of their data (as safetensors sorts them: by
+    data_offsets; the order they were saved in)."""
     for key, entry in header.items():
-        if not (isinstance(entry, dict) and {"dtype", "shape", "data_offsets"} <= entry.keys()):
-            raise ValueError(f"load: {name}: the header entry of tensor '{key}' should hold "
-                             f"'dtype', 'shape' and 'data_offsets', got {entry!r}")
-    return sorted(header.items(), key=lambda item: _start_offset(item[1]))
+        _check_entry(key, entry, name)
+    return sorted(header.items(), key=lambda item: item[1]["data_offsets"])
 
 
-def _start_offset(entry):
-    offsets = entry["data_offsets"]
-    return offsets[0] if isinstance(offsets, list) and offsets and isinstance(offsets[0], int) else -1
-
-
-def _tensor_from(key, entry, body, name, map_location):
+def _check_entry(key, entry, name):
+    if not (isinstance(entry, dict) and {"dtype", "shape", "data_offsets"} <= entry.keys()):
+        raise ValueError(f"load: {name}: the header entry of tensor '{key}' should hold "
+                         f"'dtype', 'shape' and 'data_offsets', got {entry!r}")
+    for field in sorted(entry.repeated & {"dtype", "shape", "data_offsets"}):
+        raise ValueError(f"load: {name}: tensor '{key}' has the field '{field}' twice in the header")
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-    if dtype not in _NUMPY_BY_SAFETENSORS:
+    if not (isinstance(dtype, str) and dtype in _NUMPY_BY_SAFETENSORS):
         raise ValueError(f"load: {name}: tensor '{key}' has dtype {dtype!r}; "
                          f"expected one of {', '.join(_NUMPY_BY_SAFETENSORS)}")
     if not (isinstance(shape, list) and all(_is_count(size) for size in shape)):
         raise ValueError(f"load: {name}: tensor '{key}' has shape {shape!r}; expected a list of sizes")
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(offset) for offset in offsets)):
         raise ValueError(f"load: {name}: tensor '{key}' has data_offsets {offsets!r}; expected [begin, end]")
-    begin, end = offsets
-    if end > len(body):
-        raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}] beyond the end of the "
-                         f"data ({len(body)} bytes); the file is truncated or damaged")
+
+
+def _check_data_is_tiled(entries, data_length, name):
+    """The tensors' byte ranges must fill the data section exactly, each starting where the one before ends,
+    as safetensors requires: a hole, an overlap or bytes left over mean the header does not describe the
+    data (a wrong header length shifts every value by a byte; overlapping tensors read each other's bytes)."""
+    position, previous = 0, None
+    for key, entry in entries:
+        begin, end = entry["data_offsets"]
+        if end < begin:
+            raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}], "
+                             "which end before they begin")
+        if begin > position:
+            raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}], leaving bytes "
+                             f"{position} to {begin} of the data unused; the file is damaged")
+        if begin < position:
+            raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}], overlapping the "
+                             f"bytes of tensor '{previous}' (up to {position}); the file is damaged")
+        if end > data_length:
+            raise ValueError(f"load: {name}: tensor '{key}' has data_offsets [{begin}, {end}] beyond the end of "
+                             f"the data ({data_length} bytes); the file is truncated or damaged")
+        expected = _byte_count(key, entry, name)
+        if end - begin != expected:
+            raise ValueError(f"load: {name}: tensor '{key}' of dtype {entry['dtype']} and shape {entry['shape']} "
+                             f"needs {expected} bytes, but its data_offsets [{begin}, {end}] span {end - begin}")
+        position, previous = end, key
+    if position != data_length:
+        left = data_length - position
+        raise ValueError(f"load: {name}: {left} byte{'s' if left > 1 else ''} after the last tensor's data; "
+                         "the header length or the data_offsets are wrong (the data must fill the file exactly)")
+
+
+def _byte_count(key, entry, name):
+    """dtype x shape in bytes, refused where safetensors' 64-bit count overflows (even before a zero size)."""
+    count, shape = 1, entry["shape"]
+    for size in shape:
+        count *= size
+        if count > _LARGEST_COUNT:
+            break
+    itemsize = numpy.dtype(_NUMPY_BY_SAFETENSORS[entry["dtype"]]).itemsize
+    if count * itemsize * 8 > _LARGEST_COUNT:
+        raise ValueError(f"load: {name}: tensor '{key}' has shape {shape}, too large: its size overflows 64 bits")
+    return count * itemsize
+
+
+def _tensor_from(key, entry, body, name, map_location):
+    dtype, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
     element = numpy.dtype(_NUMPY_BY_SAFETENSORS[dtype])
-    expected = int(numpy.prod(shape)) * element.itemsize
-    if end - begin != expected:
-        raise ValueError(f"load: {name}: tensor '{key}' of dtype {dtype} and shape {shape} needs {expected} bytes, "
-                         f"but its data_offsets [{begin}, {end}] span {end - begin}")
-    array = numpy.frombuffer(body[begin:end], element).reshape(shape)
+    try:
+        array = numpy.frombuffer(body[begin:end], element).reshape(shape)
+    except ValueError as error:
+        raise ValueError(f"load: {name}: tensor '{key}' has shape {shape}, too large for an array ({error})") from None
     array = _bfloat16_to_float32(array) if dtype == "BF16" else array.astype(element.newbyteorder("="))
     tensor = tinygrad_edu.from_numpy(array)
     return tensor if map_location is None else tensor.to(map_location)
 
 
 def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _LARGEST_COUNT
 
 
 def _bfloat16_to_float32(bits):
