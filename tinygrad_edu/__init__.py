@@ -48,3 +48,4 @@ from tinygrad_edu.scalar import Value  # noqa: E402
 from tinygrad_edu.viz import draw_graph  # noqa: E402
 from tinygrad_edu import nn, optim, utils, datasets, transforms  # noqa: E402
 from tinygrad_edu.serialization import save, load  # noqa: E402
+from tinygrad_edu import distributions  # noqa: E402
