@@ -456,3 +456,37 @@ def test_module_paths_mirror_torch():
     assert issubclass(D.Normal, D.Distribution)
     assert repr(D.constraints.positive) == repr(torch.distributions.constraints.positive)
     assert repr(D.constraints.real_vector) == repr(torch.distributions.constraints.real_vector)
+
+
+# --- Independent: batch dims read as event dims ---
+
+def test_independent_normal_matches_torch():
+    mu, sigma = pair(np.random.default_rng(5).standard_normal((4, 3))), pair(np.full((4, 3), 0.7))
+    ours = D.Independent(D.Normal(mu[0], sigma[0]), 1)
+    theirs = torch.distributions.Independent(torch.distributions.Normal(mu[1], sigma[1]), 1)
+    assert (ours.batch_shape, ours.event_shape) == ((4,), (3,))
+    assert (tuple(theirs.batch_shape), tuple(theirs.event_shape)) == ((4,), (3,))
+    assert ours.has_rsample and not ours.has_enumerate_support
+    assert repr(ours) == repr(theirs).replace("torch.", "tinygrad_edu.")
+    actions = pair(np.random.default_rng(6).standard_normal((2, 4, 3)), grad=False)
+    assert_same_with_grads(ours.log_prob(actions[0]) + ours.entropy(), theirs.log_prob(actions[1]) + theirs.entropy(),
+                           [mu[0], sigma[0]], [mu[1], sigma[1]])
+    assert ours.rsample((5,)).shape == (5, 4, 3) and ours.expand((2, 4)).batch_shape == (2, 4)
+    other_ours = D.Independent(D.Normal(mu[0].detach() + 1, sigma[0].detach()), 1)
+    other_theirs = torch.distributions.Independent(torch.distributions.Normal(mu[1].detach() + 1, sigma[1].detach()), 1)
+    assert_same(D.kl_divergence(ours, other_ours), torch.distributions.kl_divergence(theirs, other_theirs))
+
+
+def test_independent_errors_are_torchs():
+    with pytest.raises(ValueError, match=r"Expected reinterpreted_batch_ndims <= len\(base_distribution.batch_shape\), "
+                                         r"actual 2 vs 1"):
+        D.Independent(D.Normal(tg.zeros(3), tg.ones(3)), 2)
+    with pytest.raises(ValueError, match="Expected value argument"):
+        D.Independent(D.Bernoulli(tg.tensor([[0.5, 0.5]])), 1, validate_args=True).log_prob(tg.tensor([[0.5, 1.0]]))
+
+
+def test_the_other_torch_distributions_say_they_are_missing():
+    with pytest.raises(NotImplementedError, match="tinygrad_edu.distributions has no MultivariateNormal; it has "):
+        _ = D.MultivariateNormal
+    with pytest.raises(AttributeError):
+        _ = D.NoSuchDistribution

@@ -10,9 +10,10 @@ import tinygrad_edu
 from tinygrad_edu.distributions.bernoulli import Bernoulli
 from tinygrad_edu.distributions.categorical import Categorical
 from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.independent import Independent
 from tinygrad_edu.distributions.normal import Normal
 from tinygrad_edu.distributions.uniform import Uniform
-from tinygrad_edu.distributions.utils import softplus
+from tinygrad_edu.distributions.utils import _sum_rightmost, softplus
 
 __all__ = ["register_kl", "kl_divergence"]
 
@@ -76,8 +77,8 @@ def _dispatch_kl(type_p, type_q):
 def kl_divergence(p, q):
     r"""KL(p ‖ q) = E_p[log p(x) − log q(x)], batched over the distributions' batch shape.
 
-    Implemented for Normal–Normal, Categorical–Categorical, Bernoulli–Bernoulli and
-    Uniform–Uniform; others raise NotImplementedError (add one with ``register_kl``).
+    Implemented for Normal–Normal, Categorical–Categorical, Bernoulli–Bernoulli, Uniform–Uniform
+    and Independent–Independent; others raise NotImplementedError (add one with ``register_kl``).
     """
     try:
         fun = _KL_MEMOIZE[type(p), type(q)]
@@ -117,3 +118,10 @@ def _kl_bernoulli_bernoulli(p, q):
 def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return tinygrad_edu.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

@@ -33,6 +33,13 @@ def finfo(tensor):
     return numpy.finfo(tensor.dtype.numpy)
 
 
+def _sum_rightmost(value, dim):
+    """``value`` summed over its ``dim`` rightmost dims."""
+    if dim == 0:
+        return value
+    return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
+
+
 def logits_to_probs(logits, is_binary=False):
     """Probabilities from logits: the sigmoid for a binary event, else the softmax over the last dim."""
     if is_binary:
