@@ -189,7 +189,7 @@ def test_float32_stays_float32_and_matches_torch(name):
 
 
 @settings(max_examples=25, deadline=None)
-@given(name=st.sampled_from(["SGD", "Adam", "RMSprop", "NAdam"]),
+@given(name=st.sampled_from(["SGD", "Adam", "RMSprop", "NAdam", "RAdam"]),
        lr=st.floats(1e-3, 0.3), momentum=st.floats(0.0, 0.95), beta1=st.floats(0.0, 0.95),
        weight_decay=st.sampled_from([0.0, 0.05]), maximize=st.booleans(), flag=st.booleans())
 def test_random_hyperparameters_match_torch(name, lr, momentum, beta1, weight_decay, maximize, flag):

@@ -245,3 +245,22 @@ def test_new_optimizers_live_in_torchs_modules():
     import tinygrad_edu.optim.rprop
     assert optim.LBFGS is lbfgs.LBFGS and optim.RAdam is tinygrad_edu.optim.radam.RAdam
     assert optim.Rprop is tinygrad_edu.optim.rprop.Rprop and optim.ASGD is tinygrad_edu.optim.asgd.ASGD
+
+
+def test_lbfgs_treats_a_parameter_without_gradient_as_zero_like_torch():
+    start, unused = np.array([-1.2, 1.0]), np.array([3.0])
+    results = {}
+    for module in (torch, tg):
+        x = module.tensor(start, requires_grad=True)
+        idle = module.tensor(unused, requires_grad=True)
+        optimizer = module.optim.LBFGS([x, idle], history_size=5, max_iter=10, line_search_fn="strong_wolfe")
+
+        def closure():
+            optimizer.zero_grad()
+            loss = 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+            loss.backward()
+            return loss
+        optimizer.step(closure)
+        results[module] = (x.detach().numpy().copy(), idle.detach().numpy().copy())
+    np.testing.assert_allclose(results[tg][0], results[torch][0], **F64)
+    np.testing.assert_array_equal(results[tg][1], unused)
