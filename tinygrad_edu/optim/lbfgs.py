@@ -226,7 +226,7 @@ class LBFGS(Optimizer):
                     H_diag = ys / y.dot(y)
                 if al is None:
                     al = [None] * history_size
-                    state["al"] = al
+                    state["al"] = None  # filled in below; here so the state's keys come in torch's order
                 d = _two_loop_direction(flat_grad, old_dirs, old_stps, ro, H_diag, al)
 
             if prev_flat_grad is None:
