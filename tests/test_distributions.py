@@ -490,3 +490,29 @@ def test_the_other_torch_distributions_say_they_are_missing():
         _ = D.MultivariateNormal
     with pytest.raises(AttributeError):
         _ = D.NoSuchDistribution
+
+
+# --- the exponential family: entropy and KL from the log normaliser's gradient ---
+
+@pytest.mark.parametrize("case", ["normal", "normal_broadcast", "bernoulli_probs", "bernoulli_logits"])
+def test_exponential_family_entropy_matches_torch(case):
+    ours, theirs, our_params, their_params, _, _ = build_both(case)
+    assert isinstance(ours, D.ExponentialFamily)
+    assert_same_with_grads(D.ExponentialFamily.entropy(ours), torch.distributions.ExponentialFamily.entropy(theirs),
+                           our_params, their_params)
+    assert_same(D.ExponentialFamily.entropy(ours), ours.entropy())
+
+
+def test_bregman_kl_between_exponential_family_members_matches_torch():
+    from torch.distributions.kl import _kl_expfamily_expfamily as torch_bregman_kl
+    from tinygrad_edu.distributions.kl import _kl_expfamily_expfamily as our_bregman_kl
+    for build, first, second in ((lambda d, a, b: d.Normal(a, b), ([0.0, 1.0], [1.0, 0.5]), ([0.5, 0.0], [2.0, 1.0])),
+                                 (lambda d, a: d.Bernoulli(a), ([0.2, 0.7],), ([0.5, 0.1],))):
+        our_first, their_first = zip(*(pair(param) for param in first))
+        our_second, their_second = zip(*(pair(param) for param in second))
+        ours = our_bregman_kl(build(D, *our_first), build(D, *our_second))
+        theirs = torch_bregman_kl(build(torch.distributions, *their_first), build(torch.distributions, *their_second))
+        assert_same_with_grads(ours, theirs, our_second, their_second)
+        assert_same(ours, D.kl_divergence(build(D, *our_first), build(D, *our_second)))
+    with pytest.raises(NotImplementedError, match="The cross KL-divergence between different exponential families"):
+        our_bregman_kl(D.Normal(0.0, 1.0), D.Bernoulli(0.5))

@@ -11,16 +11,17 @@ from tinygrad_edu.distributions import constraints
 from tinygrad_edu.distributions.bernoulli import Bernoulli
 from tinygrad_edu.distributions.categorical import Categorical
 from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.exp_family import ExponentialFamily
 from tinygrad_edu.distributions.independent import Independent
 from tinygrad_edu.distributions.kl import kl_divergence, register_kl
 from tinygrad_edu.distributions.normal import Normal
 from tinygrad_edu.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform", "constraints",
-           "kl_divergence", "register_kl"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent", "Normal", "Uniform",
+           "constraints", "kl_divergence", "register_kl"]
 
 _NOT_YET = set(
-    "Beta Binomial Cauchy Chi2 ContinuousBernoulli Dirichlet Exponential ExponentialFamily FisherSnedecor Gamma "
+    "Beta Binomial Cauchy Chi2 ContinuousBernoulli Dirichlet Exponential FisherSnedecor Gamma "
     "GeneralizedPareto Geometric Gumbel HalfCauchy HalfNormal InverseGamma Kumaraswamy LKJCholesky Laplace LogNormal "
     "LogisticNormal LowRankMultivariateNormal MixtureSameFamily Multinomial MultivariateNormal NegativeBinomial "
     "OneHotCategorical OneHotCategoricalStraightThrough Pareto Poisson RelaxedBernoulli RelaxedOneHotCategorical "

@@ -6,13 +6,14 @@ import tinygrad_edu
 from tinygrad_edu import Size
 from tinygrad_edu.distributions import constraints
 from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.exp_family import ExponentialFamily
 from tinygrad_edu.distributions.utils import (binary_cross_entropy_with_logits, broadcast_all, lazy_property,
                                               logits_to_probs, probs_to_logits)
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """1 with probability ``probs`` (or sigmoid(``logits``)), else 0; draws are floats.
 
     >>> m = Bernoulli(probs=tinygrad_edu.tensor([0.3]))
@@ -95,3 +96,10 @@ class Bernoulli(Distribution):
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
+
+    @property
+    def _natural_params(self):
+        return ((self.probs / (1 - self.probs)).log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()

@@ -10,6 +10,7 @@ import tinygrad_edu
 from tinygrad_edu.distributions.bernoulli import Bernoulli
 from tinygrad_edu.distributions.categorical import Categorical
 from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.exp_family import ExponentialFamily
 from tinygrad_edu.distributions.independent import Independent
 from tinygrad_edu.distributions.normal import Normal
 from tinygrad_edu.distributions.uniform import Uniform
@@ -25,7 +26,22 @@ def register_kl(type_p, type_q):
     """Decorator registering ``fun(p, q)`` as KL(p ‖ q) for p of ``type_p`` and q of ``type_q``
     (subclasses included; the most specific registration wins).
 
-    >>> @register_kl(Normal, Normal)
+    >>> @register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot "
+                                  "be computed using Bregman divergences")
+    p_natural = [param.detach().requires_grad_() for param in p._natural_params]
+    q_natural = q._natural_params
+    log_normalizer = p._log_normalizer(*p_natural)
+    gradients = tinygrad_edu.autograd.grad(log_normalizer.sum(), p_natural, create_graph=True)
+    result = q._log_normalizer(*q_natural) - log_normalizer
+    for p_param, q_param, gradient in zip(p_natural, q_natural, gradients):
+        result -= _sum_rightmost((q_param - p_param) * gradient, len(q.event_shape))
+    return result
+
+
+@register_kl(Normal, Normal)
     ... def kl_normal_normal(p, q): ...
     """
     for kind in (type_p, type_q):
@@ -88,6 +104,21 @@ def kl_divergence(p, q):
         raise NotImplementedError(f"No KL(p || q) is implemented for p type {p.__class__.__name__} and q type "
                                   f"{q.__class__.__name__}")
     return fun(p, q)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot "
+                                  "be computed using Bregman divergences")
+    p_natural = [param.detach().requires_grad_() for param in p._natural_params]
+    q_natural = q._natural_params
+    log_normalizer = p._log_normalizer(*p_natural)
+    gradients = tinygrad_edu.autograd.grad(log_normalizer.sum(), p_natural, create_graph=True)
+    result = q._log_normalizer(*q_natural) - log_normalizer
+    for p_param, q_param, gradient in zip(p_natural, q_natural, gradients):
+        result -= _sum_rightmost((q_param - p_param) * gradient, len(q.event_shape))
+    return result
 
 
 @register_kl(Normal, Normal)

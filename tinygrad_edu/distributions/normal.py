@@ -6,12 +6,13 @@ import tinygrad_edu
 from tinygrad_edu import Size
 from tinygrad_edu.distributions import constraints
 from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.exp_family import ExponentialFamily
 from tinygrad_edu.distributions.utils import broadcast_all
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """The normal (Gaussian) distribution with mean ``loc`` and standard deviation ``scale``.
 
     ``rsample`` returns ``loc + eps * scale`` with standard normal ``eps``, so gradients reach
@@ -85,3 +86,10 @@ class Normal(Distribution):
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    @property
+    def _natural_params(self):
+        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()
