@@ -516,3 +516,21 @@ def test_bregman_kl_between_exponential_family_members_matches_torch():
         assert_same(ours, D.kl_divergence(build(D, *our_first), build(D, *our_second)))
     with pytest.raises(NotImplementedError, match="The cross KL-divergence between different exponential families"):
         our_bregman_kl(D.Normal(0.0, 1.0), D.Bernoulli(0.5))
+
+
+@pytest.mark.parametrize("module", ["distribution", "exp_family", "categorical", "normal", "bernoulli", "uniform",
+                                    "independent", "kl", "constraints", "utils"])
+def test_each_name_is_defined_where_torch_defines_it(module):
+    """Every name torch.distributions.<module> defines that we offer (at the package or in the module)
+    is defined in tinygrad_edu.distributions.<module>."""
+    import importlib
+    theirs = importlib.import_module(f"torch.distributions.{module}")
+    ours = importlib.import_module(f"tinygrad_edu.distributions.{module}")
+    names = [name for name in dir(theirs) if not name.startswith("_")
+             and getattr(getattr(theirs, name), "__module__", None) == theirs.__name__]
+    offered = [name for name in names if name in D.__all__ or hasattr(ours, name)]
+    assert offered
+    for name in offered:
+        assert getattr(ours, name).__module__ == ours.__name__, name
+        if name in D.__all__:
+            assert getattr(D, name) is getattr(ours, name)
