@@ -69,6 +69,18 @@ CASES = {
               m.StepLR(opt, step_size=3, gamma=0.5)], milestones=[4, 12])),
     "chained": ("sgd", lambda m, opt: m.ChainedScheduler(
         [m.ConstantLR(opt, factor=0.1, total_iters=6), m.ExponentialLR(opt, gamma=0.9)])),
+    "cyclic_triangular": ("sgd", lambda m, opt: m.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    "cyclic_triangular2_uneven": ("sgd", lambda m, opt: m.CyclicLR(
+        opt, base_lr=[0.01, 0.001], max_lr=[0.1, 0.05], step_size_up=3, step_size_down=5, mode="triangular2",
+        base_momentum=[0.7, 0.75], max_momentum=0.95)),
+    "cyclic_exp_range_adam": ("adam", lambda m, opt: m.CyclicLR(
+        opt, base_lr=1e-4, max_lr=1e-2, step_size_up=5, mode="exp_range", gamma=0.9, base_momentum=0.85,
+        max_momentum=0.95)),
+    "cyclic_scale_fn_iterations": ("sgd", lambda m, opt: m.CyclicLR(
+        opt, base_lr=0.02, max_lr=0.2, step_size_up=2, step_size_down=3, scale_fn=lambda x: 0.5 ** (x / 4),
+        scale_mode="iterations", cycle_momentum=False)),
+    "cyclic_scale_fn_cycle": ("sgd", lambda m, opt: m.CyclicLR(
+        opt, base_lr=0.02, max_lr=0.2, step_size_up=4, mode="not-used", scale_fn=lambda cycle: 1 / cycle)),
 }
 
 
@@ -126,7 +138,7 @@ def test_warm_restarts_fractional_epochs():
 
 
 @pytest.mark.parametrize("case", ["cosine_past_t_max", "onecycle_cos", "sequential", "chained", "lambda",
-                                  "warm_restarts"])
+                                  "warm_restarts", "cyclic_triangular2_uneven", "cyclic_exp_range_adam"])
 def test_state_dict_round_trip_continues_the_schedule(case):
     kind, build = CASES[case]
     reference_optimizer = make_optimizer(optim, our_tensor, kind)
@@ -248,6 +260,17 @@ def test_reduce_lr_on_plateau_state_dict_round_trip():
     (lambda m, opt: m.SequentialLR(opt, [], milestones=[]), ValueError,
      "SequentialLR expects at least one scheduler, but got no scheduler."),
     (lambda m, opt: m.CosineAnnealingWarmRestarts(opt, T_0=0), ValueError, "Expected positive integer T_0, but got 0"),
+    (lambda m, opt: m.CyclicLR(opt, base_lr=0.01, max_lr=0.1, mode="cosine"), ValueError,
+     "mode is invalid and scale_fn is None"),
+    (lambda m, opt: m.CyclicLR(opt, base_lr=[0.01], max_lr=0.1), ValueError,
+     r"base_lr must have the same length as optimizer.param_groups. base_lr has 1 values, param_groups has 2."),
+    (lambda m, opt: m.CyclicLR(opt, base_lr=0.01, max_lr=(0.1, 0.2, 0.3)), ValueError,
+     "max_lr must have the same length as optimizer.param_groups"),
+    (lambda m, opt: m.CyclicLR(opt, base_lr=0.01, max_lr=0.1, base_momentum=[0.8], max_momentum=[0.9]),
+     ValueError, "base_momentum must have the same length as optimizer.param_groups"),
+    (lambda m, opt: m.CyclicLR(opt, base_lr=0.01, max_lr=0.1, max_momentum=[0.9]),
+     ValueError, "max_momentum must have the same length as optimizer.param_groups"),
+    (lambda m, opt: m.CyclicLR(m, base_lr=0.01, max_lr=0.1), TypeError, "module is not an Optimizer"),
 ])
 def test_invalid_arguments_raise_like_torch(build, error, message):
     torch_optimizer, our_optimizer = both()
@@ -267,3 +290,48 @@ def test_onecycle_needs_momentum_and_refuses_extra_steps():
         scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 4 times. The specified number of total steps is 3"):
         scheduler.step()
+
+
+def test_cyclic_lr_needs_momentum_unless_told_not_to_cycle_it():
+    torch_optimizer = torch.optim.Adagrad([torch_tensor([1.0])])
+    our_optimizer = optim.Adagrad([our_tensor([1.0])])
+    message = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+    with pytest.raises(ValueError, match=message):
+        torch.optim.lr_scheduler.CyclicLR(torch_optimizer, base_lr=0.01, max_lr=0.1)
+    with pytest.raises(ValueError, match=message):
+        lr_scheduler.CyclicLR(our_optimizer, base_lr=0.01, max_lr=0.1)
+    theirs = torch.optim.lr_scheduler.CyclicLR(torch_optimizer, 0.01, 0.1, step_size_up=3, cycle_momentum=False)
+    ours = lr_scheduler.CyclicLR(our_optimizer, 0.01, 0.1, step_size_up=3, cycle_momentum=False)
+    for _ in range(10):
+        torch_optimizer.step()
+        our_optimizer.step()
+        theirs.step()
+        ours.step()
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
+    assert "momentum" not in our_optimizer.param_groups[0]
+
+
+def test_cyclic_lr_state_dict_has_torchs_keys_and_keeps_a_callable_objects_state():
+    class HalfEvery:
+        def __init__(self, period):
+            self.period = period
+
+        def __call__(self, cycle):
+            return 0.5 ** (cycle // self.period)
+
+    torch_optimizer, our_optimizer = both()
+    theirs = torch.optim.lr_scheduler.CyclicLR(torch_optimizer, 0.01, 0.1, step_size_up=2, scale_fn=HalfEvery(2))
+    ours = lr_scheduler.CyclicLR(our_optimizer, 0.01, 0.1, step_size_up=2, scale_fn=HalfEvery(2))
+    their_state, our_state = theirs.state_dict(), ours.state_dict()
+    assert set(our_state) == set(their_state) - {"_get_lr_called_within_step"}
+    assert our_state["_scale_fn_custom"] == their_state["_scale_fn_custom"] == {"period": 2}
+    _, other_optimizer = both()
+    restored = lr_scheduler.CyclicLR(other_optimizer, 0.5, 1.0, step_size_up=7, scale_fn=HalfEvery(5))
+    restored.load_state_dict(our_state)
+    assert restored._scale_fn_custom.period == 2 and restored.total_size == 4.0
+    lambda_state = lr_scheduler.CyclicLR(our_optimizer, 0.01, 0.1, scale_fn=lambda x: 1.0).state_dict()
+    assert lambda_state["_scale_fn_custom"] is None and "_scale_fn_ref" not in lambda_state
+
+
+def test_cyclic_lr_lives_in_lr_scheduler():
+    assert optim.lr_scheduler.CyclicLR.__module__ == "tinygrad_edu.optim.lr_scheduler"

@@ -75,6 +75,25 @@ GRID = {
         {"lr": 0.01, "momentum_decay": 0.01, "betas": (0.8, 0.95)},
         {"lr": 0.01, "maximize": True},
     ],
+    "RAdam": [
+        {},
+        {"lr": 0.01, "weight_decay": 0.1},
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+        {"lr": 0.01, "betas": (0.5, 0.9), "eps": 1e-3},
+        {"lr": 0.01, "maximize": True, "betas": (0.8, 0.8)},
+    ],
+    "Rprop": [
+        {},
+        {"lr": 0.05, "etas": (0.3, 1.5)},
+        {"lr": 0.1, "step_sizes": (1e-3, 0.2)},
+        {"lr": 0.01, "maximize": True},
+    ],
+    "ASGD": [
+        {},
+        {"lr": 0.05, "t0": 5},
+        {"lr": 0.05, "lambd": 0.1, "alpha": 0.5, "t0": 0, "weight_decay": 0.1},
+        {"lr": 0.05, "t0": 3, "maximize": True},
+    ],
 }
 GRID_CASES = [(name, kwargs) for name, grid in GRID.items() for kwargs in grid]
 
@@ -170,7 +189,7 @@ def test_float32_stays_float32_and_matches_torch(name):
 
 
 @settings(max_examples=25, deadline=None)
-@given(name=st.sampled_from(["SGD", "Adam", "RMSprop", "NAdam"]),
+@given(name=st.sampled_from(["SGD", "Adam", "RMSprop", "NAdam", "RAdam"]),
        lr=st.floats(1e-3, 0.3), momentum=st.floats(0.0, 0.95), beta1=st.floats(0.0, 0.95),
        weight_decay=st.sampled_from([0.0, 0.05]), maximize=st.booleans(), flag=st.booleans())
 def test_random_hyperparameters_match_torch(name, lr, momentum, beta1, weight_decay, maximize, flag):
@@ -194,7 +213,8 @@ def grouped(params, name):
     overrides = {"SGD": {"lr": 0.01, "momentum": 0.5}, "Adam": {"lr": 0.05, "betas": (0.8, 0.9)},
                  "RMSprop": {"centered": True, "lr": 0.001}, "Adagrad": {"lr_decay": 0.5},
                  "Adadelta": {"rho": 0.5}, "AdamW": {"weight_decay": 0.5}, "Adamax": {"eps": 1e-2},
-                 "NAdam": {"momentum_decay": 0.1}}[name]
+                 "NAdam": {"momentum_decay": 0.1}, "RAdam": {"betas": (0.5, 0.9)}, "Rprop": {"etas": (0.2, 1.1)},
+                 "ASGD": {"t0": 2, "lambd": 0.01}}[name]
     return [{"params": params[:1]}, {"params": params[1:], **overrides}]
 
 
@@ -447,6 +467,13 @@ VALIDATION = [
     ("Adadelta", {"rho": 1.5}, "Invalid rho value: 1.5"),
     ("Adamax", {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
     ("NAdam", {"momentum_decay": -0.1}, "Invalid momentum_decay value: -0.1"),
+    ("RAdam", {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+    ("RAdam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ("Rprop", {"lr": -1}, "Invalid learning rate: -1"),
+    ("Rprop", {"etas": (1.2, 0.5)}, "Invalid eta values: 1.2, 0.5"),
+    ("Rprop", {"etas": (0.5, 1.0)}, "Invalid eta values: 0.5, 1.0"),
+    ("ASGD", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ("LBFGS", {"lr": -0.5}, "Invalid learning rate: -0.5"),
 ]
 
 

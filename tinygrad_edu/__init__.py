@@ -61,3 +61,4 @@ from tinygrad_edu import accelerator, backends, compiler, distributed, multiproc
 from tinygrad_edu.settings import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: E402
                                    is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                                    get_float32_matmul_precision)
+from tinygrad_edu import distributions  # noqa: E402

@@ -14,7 +14,11 @@ from tinygrad_edu.optim.adagrad import Adagrad
 from tinygrad_edu.optim.adadelta import Adadelta
 from tinygrad_edu.optim.adamax import Adamax
 from tinygrad_edu.optim.nadam import NAdam
+from tinygrad_edu.optim.radam import RAdam
+from tinygrad_edu.optim.rprop import Rprop
+from tinygrad_edu.optim.asgd import ASGD
+from tinygrad_edu.optim.lbfgs import LBFGS
 from tinygrad_edu.optim import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "lr_scheduler"]
+           "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]

@@ -18,13 +18,14 @@ import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from functools import partial
 
 from tinygrad_edu.optim.optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
     "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "SequentialLR",
-    "ChainedScheduler", "OneCycleLR", "ReduceLROnPlateau",
+    "ChainedScheduler", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau",
 ]
 
 EPOCH_DEPRECATION_WARNING = (
@@ -521,7 +522,140 @@ class ChainedScheduler(_SchedulerContainer):
         self._last_lr = _current_lrs(self.optimizer)
 
 
-class OneCycleLR(LRScheduler):
+class _MomentumCycling:
+    """Shared by the cyclic schedulers: momentum (or Adam's beta1) moves opposite to the lr."""
+
+    def _check_momentum_support(self):
+        defaults = self.optimizer.defaults
+        if "momentum" not in defaults and "betas" not in defaults:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        self.use_beta1 = "betas" in defaults
+
+    def _start_momentum_cycle(self, max_momentums, base_momentums):
+        for group, group_max, group_base in zip(self.optimizer.param_groups, max_momentums, base_momentums,
+                                                strict=True):
+            self._set_momentum(group, group_max)
+            group["max_momentum"] = group_max
+            group["base_momentum"] = group_base
+
+    def _set_momentum(self, group, momentum):
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+
+class CyclicLR(_MomentumCycling, LRScheduler):
+    """The cyclical learning-rate policy: the lr climbs from ``base_lr`` to ``max_lr`` over
+    ``step_size_up`` steps and back down over ``step_size_down`` (default: the same), again and
+    again; momentum (or Adam's beta1) cycles the opposite way between ``max_momentum`` and
+    ``base_momentum``. Step it after every batch.
+
+    ``mode`` scales the cycle's height: ``"triangular"`` keeps it, ``"triangular2"`` halves it
+    every cycle, ``"exp_range"`` multiplies it by ``gamma`` every step; or give ``scale_fn(x)``
+    (x is the cycle number, or the step with ``scale_mode="iterations"``).
+
+    >>> optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> scheduler = CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=200)
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
+                 gamma=1.0, scale_fn=None, scale_mode="cycle", cycle_momentum=True, base_momentum=0.8,
+                 max_momentum=0.9, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._check_momentum_support()
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                self._start_momentum_cycle(self.max_momentums, self.base_momentums)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self):
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular":
+            self._scale_fn_ref, self.scale_mode = self._triangular_scale_fn, "cycle"
+        elif self.mode == "triangular2":
+            self._scale_fn_ref, self.scale_mode = self._triangular2_scale_fn, "cycle"
+        elif self.mode == "exp_range":
+            self._scale_fn_ref, self.scale_mode = partial(self._exp_range_scale_fn, self.gamma), "iterations"
+
+    def scale_fn(self, x):
+        """The factor on the cycle's height at ``x`` (the cycle number, or the step)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        return self._scale_fn_ref(x)
+
+    @staticmethod
+    def _triangular_scale_fn(x):
+        return 1.0
+
+    @staticmethod
+    def _triangular2_scale_fn(x):
+        return 1 / (2.0 ** (x - 1))
+
+    @staticmethod
+    def _exp_range_scale_fn(gamma, x):
+        return gamma ** x
+
+    def get_lr(self):
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)]
+        if self.cycle_momentum:
+            for group, base_momentum, max_momentum in zip(self.optimizer.param_groups, self.base_momentums,
+                                                          self.max_momentums, strict=True):
+                self._set_momentum(group, max_momentum - (max_momentum - base_momentum) * scale_factor * scale)
+        return lrs
+
+    def state_dict(self):
+        """As the base class's, without the built-in scale function; a custom ``scale_fn`` keeps its
+        ``__dict__`` when it is a callable object (a plain function or lambda is not saved)."""
+        state = super().state_dict()
+        state.pop("_scale_fn_ref", None)
+        scale_fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None
+        if scale_fn is not None and not isinstance(scale_fn, types.FunctionType):
+            state["_scale_fn_custom"] = scale_fn.__dict__.copy()
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict()`` returned (the scheduler must have been built with the same
+        kind of ``scale_fn``)."""
+        state_dict = dict(state_dict)
+        scale_fn_state = state_dict.pop("_scale_fn_custom")
+        super().load_state_dict(state_dict)
+        if scale_fn_state is not None:
+            self._scale_fn_custom.__dict__.update(scale_fn_state)
+        self._init_scale_fn()
+
+
+class OneCycleLR(_MomentumCycling, LRScheduler):
     """The 1cycle policy: the lr climbs from ``max_lr / div_factor`` to ``max_lr`` over the first
     ``pct_start`` of ``total_steps``, then anneals to ``initial_lr / final_div_factor``; momentum
     (or Adam's beta1) cycles the opposite way between ``max_momentum`` and ``base_momentum``.
@@ -587,24 +721,12 @@ class OneCycleLR(LRScheduler):
         ]
 
     def _init_momentum(self, max_momentum, base_momentum, last_epoch):
-        defaults = self.optimizer.defaults
-        if "momentum" not in defaults and "betas" not in defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-        self.use_beta1 = "betas" in defaults
+        self._check_momentum_support()
         if last_epoch != -1:
             return
         max_momentums = _per_group("max_momentum", self.optimizer, max_momentum)
         base_momentums = _per_group("base_momentum", self.optimizer, base_momentum)
-        for group, group_max, group_base in zip(self.optimizer.param_groups, max_momentums, base_momentums):
-            self._set_momentum(group, group_max)
-            group["max_momentum"] = group_max
-            group["base_momentum"] = group_base
-
-    def _set_momentum(self, group, momentum):
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
+        self._start_momentum_cycle(max_momentums, base_momentums)
 
     def _anneal(self, start, end, pct):
         if self._anneal_func_type == "cos":

@@ -238,6 +238,8 @@ class Optimizer:
 
 def _cast_state(param, name, value):
     """A copy of one saved state entry, on the parameter's device and dtype (counters stay on the CPU)."""
+    if isinstance(value, list):
+        return [_cast_state(param, name, item) for item in value]
     if not isinstance(value, Tensor):
         return deepcopy(value)
     if name not in HOST_STATE:

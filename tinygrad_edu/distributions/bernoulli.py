@@ -1,0 +1,105 @@
+"""Bernoulli, as ``torch.distributions.bernoulli``."""
+import math
+from numbers import Number
+
+import tinygrad_edu
+from tinygrad_edu import Size
+from tinygrad_edu.distributions import constraints
+from tinygrad_edu.distributions.distribution import Distribution
+from tinygrad_edu.distributions.exp_family import ExponentialFamily
+from tinygrad_edu.distributions.utils import (binary_cross_entropy_with_logits, broadcast_all, lazy_property,
+                                              logits_to_probs, probs_to_logits)
+
+__all__ = ["Bernoulli"]
+
+
+class Bernoulli(ExponentialFamily):
+    """1 with probability ``probs`` (or sigmoid(``logits``)), else 0; draws are floats.
+
+    >>> m = Bernoulli(probs=tinygrad_edu.tensor([0.3]))
+    >>> m.sample(), m.log_prob(tinygrad_edu.tensor([1.0]))
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+    _mean_carrier_measure = 0
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            is_scalar = isinstance(probs, Number)
+            (self.probs,) = broadcast_all(probs)
+        else:
+            is_scalar = isinstance(logits, Number)
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        batch_shape = Size() if is_scalar else self._param.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Bernoulli, _instance)
+        batch_shape = Size(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return tinygrad_edu.where(self.probs == 0.5, math.nan, mode)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        with tinygrad_edu.no_grad():
+            return tinygrad_edu.bernoulli(self.probs.expand(shape))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        return -binary_cross_entropy_with_logits(logits, value)
+
+    def entropy(self):
+        return binary_cross_entropy_with_logits(self.logits, self.probs)
+
+    def enumerate_support(self, expand=True):
+        values = tinygrad_edu.arange(2, dtype=self._param.dtype, device=self._param.device)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values
+
+    @property
+    def _natural_params(self):
+        return ((self.probs / (1 - self.probs)).log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
