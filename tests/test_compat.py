@@ -733,3 +733,75 @@ def test_distributed_is_unavailable_and_says_so():
     with pytest.raises(NotImplementedError):
         dist.barrier()
     assert not hasattr(dist, "__wrapped__")
+
+
+# ---- torch.amp: autocast and GradScaler ---------------------------------------------------------------------
+
+def scaled_training(lib, scaler, inject_inf_at):
+    """A few SGD steps through a GradScaler; one step's gradient is made infinite on purpose."""
+    weight = lib.nn.Parameter(lib.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=lib.float64))
+    optimizer = lib.optim.SGD([weight], lr=0.1, momentum=0.9)
+    scales = []
+    for step in range(6):
+        optimizer.zero_grad()
+        x = lib.tensor([[1.0, 2.0], [-1.0, 0.5]], dtype=lib.float64)
+        loss = (x @ weight).pow(2).sum() * (float("inf") if step == inject_inf_at else 1.0)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        scales.append(scaler.get_scale())
+    return weight.detach().numpy(), scales, scaler.state_dict()
+
+
+def test_grad_scaler_skips_infinite_steps_and_rescales_as_torch():
+    ours = scaled_training(tg, tg.amp.GradScaler("cpu", init_scale=4.0, growth_interval=2), inject_inf_at=2)
+    theirs = scaled_training(torch, torch.amp.GradScaler("cpu", init_scale=4.0, growth_interval=2), inject_inf_at=2)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    assert ours[1] == theirs[1] and ours[2] == theirs[2]
+
+
+def test_grad_scaler_on_cuda_without_a_gpu_turns_itself_off_as_torch():
+    with pytest.warns(UserWarning, match="GradScaler is enabled, but CUDA is not available.  Disabling."):
+        scaler = tg.amp.GradScaler("cuda")
+    assert not scaler.is_enabled() and scaler.get_scale() == 1.0 and scaler.state_dict() == {}
+    loss = tg.tensor(2.0, requires_grad=True)
+    assert scaler.scale(loss) is loss
+
+
+def test_grad_scaler_refuses_a_second_unscale_as_torch():
+    for lib in (torch, tg):
+        weight = lib.nn.Parameter(lib.ones(2))
+        optimizer = lib.optim.SGD([weight], lr=0.1)
+        scaler = lib.amp.GradScaler("cpu")
+        scaler.scale(weight.sum()).backward()
+        scaler.unscale_(optimizer)
+        with pytest.raises(RuntimeError, match=r"unscale_\(\) has already been called on this optimizer"):
+            scaler.unscale_(optimizer)
+
+
+def test_autocast_runs_the_block_and_on_cuda_without_a_gpu_disables_itself_as_torch():
+    with pytest.warns(UserWarning, match="CUDA is not available or torch_xla is imported. Disabling autocast."):
+        context = tg.autocast(device_type="cuda")
+    with context:
+        assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float32
+    with pytest.raises(RuntimeError, match="unsupported autocast device_type 'tpu'"):
+        tg.autocast(device_type="tpu")
+
+    @tg.autocast("cpu")
+    def product(a):
+        return a @ a
+    assert product(tg.ones(2, 2)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_set_num_threads_as_torch():
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        assert tg.get_num_threads() == 1
+    finally:
+        tg.set_num_threads(before)
+    for bad, message in ((0, "set_num_threads expects a positive integer"),
+                         ("2", "set_num_threads expects an int, but got str")):
+        for lib in (torch, tg):
+            with pytest.raises(RuntimeError, match=message):
+                lib.set_num_threads(bad)

@@ -20,6 +20,8 @@ SHORT_PATHS = {
     "torch.nn.utils.": "tinygrad_edu.nn.utils",
     "torch.optim.": "tinygrad_edu.optim",
     "torch.utils.data.": "tinygrad_edu.utils.data",
+    "torch.amp.": "tinygrad_edu.amp",
+    "torch.distributions.": "tinygrad_edu.distributions",
 }
 
 TORCH_MODULE_PATHS = [
@@ -33,7 +35,9 @@ TORCH_MODULE_PATHS = [
     "torch.optim.rmsprop", "torch.optim.adagrad", "torch.optim.adadelta", "torch.optim.adamax",
     "torch.optim.nadam", "torch.optim.radam", "torch.optim.rprop", "torch.optim.asgd", "torch.optim.lbfgs",
     "torch.optim.lr_scheduler", "torch.utils.data.dataset", "torch.utils.data.sampler",
-    "torch.utils.data.dataloader",
+    "torch.utils.data.dataloader", "torch.amp.autocast_mode", "torch.amp.grad_scaler",
+    "torch.distributions.distribution", "torch.distributions.categorical", "torch.distributions.normal",
+    "torch.distributions.bernoulli", "torch.distributions.uniform", "torch.distributions.kl",
 ]
 
 

@@ -60,5 +60,7 @@ from tinygrad_edu.compiler import compile  # noqa: E402,A004
 from tinygrad_edu import accelerator, backends, compiler, distributed, multiprocessing, onnx  # noqa: E402
 from tinygrad_edu.settings import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: E402
                                    is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
-                                   get_float32_matmul_precision)
+                                   get_float32_matmul_precision, set_num_threads, get_num_threads)
 from tinygrad_edu import distributions  # noqa: E402
+from tinygrad_edu import amp  # noqa: E402
+from tinygrad_edu.amp import autocast  # noqa: E402

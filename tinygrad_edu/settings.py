@@ -11,6 +11,7 @@ import warnings
 _deterministic = {"mode": False, "warn_only": False}
 _matmul_precision = "highest"
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
+_threads = {"count": None, "limits": None}
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
@@ -44,3 +45,29 @@ def set_float32_matmul_precision(precision):
 def get_float32_matmul_precision():
     """What ``set_float32_matmul_precision`` last set ('highest' by default)."""
     return _matmul_precision
+
+
+def set_num_threads(count):
+    """The threads NumPy's BLAS may use (torch's intra-op threads), through ``threadpoolctl``."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(count).__name__}")
+    if count <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _threads["count"] = count
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    _threads["limits"] = threadpoolctl.threadpool_limits(limits=count)
+
+
+def get_num_threads():
+    """What ``set_num_threads`` last set, else the BLAS's own thread count."""
+    if _threads["count"] is not None:
+        return _threads["count"]
+    try:
+        import threadpoolctl
+    except ImportError:
+        return 1
+    return max((pool["num_threads"] for pool in threadpoolctl.threadpool_info()), default=1)
+
