@@ -13,7 +13,6 @@ cannot overflow.
 import contextlib
 import warnings
 
-import tinygrad_edu
 from tinygrad_edu.autograd import Function, Op
 from tinygrad_edu.ops_reduce import Softmax
 from tinygrad_edu.nn.activation import logsigmoid
