@@ -173,7 +173,7 @@ def draw_training_step(model, loader, path, device="cpu", images_in_step=8, dept
     model.train()
     loss = tg.nn.functional.cross_entropy(model(normalize(images)), labels)
     loss.backward()
-    picture = tg.draw_graph(loss, params=model, depth=depth)
+    picture = tg.draw_graph(loss, name="loss", params=model, depth=depth)
     model.zero_grad()
     try:
         written = picture.render(path, format="svg", cleanup=True)
