@@ -53,9 +53,9 @@ def main(argv=None):
     model = convolutional_network(framework.nn).to(args.device)
     print(model)
     train_loader, test_loader = common.data_loaders(framework, args)
-    accuracy = common.fit(framework, model, train_loader, test_loader, args)
-    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_cnn", graph_depth=2)
-    return accuracy
+    history = common.fit(framework, model, train_loader, test_loader, args)
+    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_cnn", history, graph_depth=2)
+    return history["test_accuracy"][-1]
 
 
 if __name__ == "__main__":

@@ -53,9 +53,9 @@ def main(argv=None):
     model = neural_network(framework.nn).to(args.device)
     print(model)
     train_loader, test_loader = common.data_loaders(framework, args)
-    accuracy = common.fit(framework, model, train_loader, test_loader, args)
-    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_mlp")
-    return accuracy
+    history = common.fit(framework, model, train_loader, test_loader, args)
+    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_mlp", history)
+    return history["test_accuracy"][-1]
 
 
 if __name__ == "__main__":

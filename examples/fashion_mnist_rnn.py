@@ -52,9 +52,9 @@ def main(argv=None):
     model = row_reader(framework.nn, args.cell, args.hidden_size).to(args.device)
     print(model)
     train_loader, test_loader = common.data_loaders(framework, args)
-    accuracy = common.fit(framework, model, train_loader, test_loader, args)
-    common.save_outputs(framework, model, test_loader, args, f"fashion_mnist_rnn_{args.cell}", graph_depth=1)
-    return accuracy
+    history = common.fit(framework, model, train_loader, test_loader, args)
+    common.save_outputs(framework, model, test_loader, args, f"fashion_mnist_rnn_{args.cell}", history, graph_depth=1)
+    return history["test_accuracy"][-1]
 
 
 if __name__ == "__main__":
