@@ -191,7 +191,7 @@ def draw_training_step(model, loader, path, device="cpu", images_in_step=8, dept
     picture = tg.draw_graph(loss, name="loss", params=model, depth=depth)
     model.zero_grad()
     try:
-        written = picture.render(path, format="svg", cleanup=True)
+        written = picture.render(path, format="svg")
     except Exception as error:  # graphviz.ExecutableNotFound when dot is missing
         print(f"graph not drawn ({type(error).__name__}: {error}); the DOT text is in {path}.dot")
         with open(path + ".dot", "w") as file:
