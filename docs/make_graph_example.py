@@ -15,8 +15,8 @@ def main():
     inputs, targets = tg.randn(8, 3), tg.randn(8, 1)
     loss = nn.MSELoss()(model(inputs), targets)
     loss.backward()
-    graph = draw_graph(loss, params={"loss": loss, **dict(model.named_parameters())})
-    path = graph.render(Path(__file__).with_name("graph_example"), format="svg", cleanup=True)
+    graph = draw_graph(loss, name="loss", params=model)
+    path = graph.render(Path(__file__).with_name("graph_example"), format="svg")
     print("wrote", path)
 
 

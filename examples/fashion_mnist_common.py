@@ -8,7 +8,8 @@ example defines its model with ``nn`` passed in, so ``--framework torch`` runs t
     >>> framework = load_framework(args)                     # tinygrad_edu or torch
     >>> model = build_model(framework.nn)
     >>> train_loader, test_loader = data_loaders(framework, args)
-    >>> fit(framework, model, train_loader, test_loader, args)
+    >>> history = fit(framework, model, train_loader, test_loader, args)   # loss and accuracy per epoch
+    >>> save_outputs(framework, model, test_loader, args, "fashion_mnist_mlp", history)
 """
 import argparse
 import os
@@ -17,6 +18,8 @@ import time
 from tqdm import tqdm
 
 import tinygrad_edu as tg
+from threads import add_threads_option, use_threads
+from training_curves import draw_curves, save_history
 
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530
 QUICK_TRAIN_SAMPLES, QUICK_TEST_SAMPLES = 256, 128
@@ -33,10 +36,11 @@ def parse_args(description, argv, *, epochs, lr, batch_size, extra=None):
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"(default: {batch_size})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is usable, else cpu)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default: 2)")
+    add_threads_option(parser)
     parser.add_argument("--root", default=None, help="folder with the Fashion-MNIST IDX files "
                         "(default: /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)")
-    parser.add_argument("--out", default="runs", help="folder for the saved model and the graph (default: runs)")
+    parser.add_argument("--out", default="runs", help="folder for the weights, the training history and curves, "
+                        "and the graph (default: runs)")
     parser.add_argument("--quick", action="store_true", help=f"smoke test: {QUICK_TRAIN_SAMPLES} training and "
                         f"{QUICK_TEST_SAMPLES} test images, 1 epoch")
     parser.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
@@ -55,13 +59,14 @@ def load_framework(args):
     """
     if args.framework == "tinygrad_edu":
         framework = tg
+        use_threads(args.threads)
     else:
         try:
             import torch as framework
         except ImportError:
             print("PyTorch is not installed: `pip install torch` to compare with it.")
             return None
-        framework.set_num_threads(args.threads)
+        use_threads(args.threads, framework)
     framework.manual_seed(args.seed)
     if args.device is None:
         args.device = "cuda" if framework.cuda.is_available() else "cpu"
@@ -132,29 +137,39 @@ def evaluate(framework, model, loader, device="cpu"):
 def fit(framework, model, train_loader, test_loader, args):
     """Train with cross-entropy and Adam, its learning rate annealed to 0 along a cosine over ``args.epochs``.
 
-    Prints a line per epoch and returns the last test accuracy.
+    Prints a line per epoch and returns the history: the columns ``epoch``, ``train_loss``,
+    ``test_accuracy`` and ``seconds`` (since the start), one entry per epoch.
     """
     loss_fn = framework.nn.CrossEntropyLoss()
     optimizer = framework.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = framework.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     print(f"{args.framework} on {args.device}: {sum(p.numel() for p in model.parameters()):,} parameters, "
           f"{len(train_loader.dataset):,} training images, {args.epochs} epochs")
+    history = {"framework": args.framework, "device": str(args.device), "threads": args.threads,
+               "epoch": [], "train_loss": [], "test_accuracy": [], "seconds": []}
     accuracy, start = 0.0, time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         loss = train_epoch(model, train_loader, loss_fn, optimizer, args.device, f"epoch {epoch}/{args.epochs}",
                            progress=not args.no_progress)
         scheduler.step()
         accuracy = evaluate(framework, model, test_loader, args.device)
+        for column, value in zip(("epoch", "train_loss", "test_accuracy", "seconds"),
+                                 (epoch, loss, accuracy, time.perf_counter() - start)):
+            history[column].append(value)
         print(f"epoch {epoch:2d}  loss {loss:.4f}  test accuracy {accuracy:.4f}  "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
+              f"({history['seconds'][-1]:.0f} s)", flush=True)
     print(f"{args.framework}: test accuracy {accuracy:.4f} after {args.epochs} epochs, "
           f"{time.perf_counter() - start:.0f} s")
-    return accuracy
+    return history
 
 
-def save_outputs(framework, model, test_loader, args, name, graph_depth=None):
-    """Save the weights (safetensors for tinygrad_edu, a torch pickle for torch) and draw one step's graph."""
+def save_outputs(framework, model, test_loader, args, name, history, graph_depth=None):
+    """Save the run: weights (safetensors; a torch pickle for torch), history, curves, one step's graph (ours)."""
     os.makedirs(args.out, exist_ok=True)
+    print(f"saved the training history to {save_history(history, args.out, name)}")
+    curves = draw_curves(args.out, name)
+    if curves is not None:
+        print(f"drew the training curves to {curves}")
     if framework is not tg:
         path = os.path.join(args.out, f"{name}_torch.pt")
         framework.save(model.state_dict(), path)
@@ -173,10 +188,10 @@ def draw_training_step(model, loader, path, device="cpu", images_in_step=8, dept
     model.train()
     loss = tg.nn.functional.cross_entropy(model(normalize(images)), labels)
     loss.backward()
-    picture = tg.draw_graph(loss, params=model, depth=depth)
+    picture = tg.draw_graph(loss, name="loss", params=model, depth=depth)
     model.zero_grad()
     try:
-        written = picture.render(path, format="svg", cleanup=True)
+        written = picture.render(path, format="svg")
     except Exception as error:  # graphviz.ExecutableNotFound when dot is missing
         print(f"graph not drawn ({type(error).__name__}: {error}); the DOT text is in {path}.dot")
         with open(path + ".dot", "w") as file:

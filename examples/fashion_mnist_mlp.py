@@ -10,7 +10,9 @@ below zero stops receiving gradient).
     python examples/fashion_mnist_mlp.py --quick              # a few seconds on 256 images
 
 It prints the loss and test accuracy after each epoch, saves the weights to
-runs/fashion_mnist_mlp.safetensors and draws one training step's graph to
+runs/fashion_mnist_mlp.safetensors, the loss and accuracy per epoch to
+runs/fashion_mnist_mlp_history.json and their curves to runs/fashion_mnist_mlp_curves.svg (with
+PyTorch's beside them once --framework torch has run too), and draws one training step's graph to
 runs/fashion_mnist_mlp_graph.svg.
 
 Measured with the default settings on the CPU (2026-12-02, commit 5147ab8, a shared 2-core "AMD
@@ -53,9 +55,9 @@ def main(argv=None):
     model = neural_network(framework.nn).to(args.device)
     print(model)
     train_loader, test_loader = common.data_loaders(framework, args)
-    accuracy = common.fit(framework, model, train_loader, test_loader, args)
-    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_mlp")
-    return accuracy
+    history = common.fit(framework, model, train_loader, test_loader, args)
+    common.save_outputs(framework, model, test_loader, args, "fashion_mnist_mlp", history)
+    return history["test_accuracy"][-1]
 
 
 if __name__ == "__main__":

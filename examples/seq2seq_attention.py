@@ -31,6 +31,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 import tinygrad_edu.nn.functional as F
+from threads import add_threads_option, use_threads
 
 DIGITS = 10
 START = DIGITS               # the token the decoder starts from
@@ -139,10 +140,12 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate (default: 3e-3)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--quick", action="store_true", help="smoke test: 20 steps, 100 test sequences")
+    add_threads_option(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.steps = 20
 
+    use_threads(args.threads)
     tg.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = Seq2Seq(args.cell, hidden_size=args.hidden_size)

@@ -9,8 +9,8 @@ import tinygrad_edu
 _PROBE_BATCHES = (2, 3)
 
 
-def summary(model, input_size, batch_size=-1, dtypes=None):
-    """Print and return a table with one row per layer call, then the parameter totals.
+def summary(model, input_size, batch_size=-1, dtypes=None, print_fn=None):
+    """Print a table with one row per layer call, then the parameter totals; return None (as Keras).
 
     ``input_size`` is the shape of one input without the batch dimension, e.g.
     ``(1, 28, 28)``, or a list of such shapes when ``forward`` takes several inputs;
@@ -21,10 +21,12 @@ def summary(model, input_size, batch_size=-1, dtypes=None):
     (and every module holding parameters of its own) as ``name (Type)`` with its own
     parameter count. The totals count each parameter once; "non-trainable" ones are
     parameters with ``requires_grad=False`` (buffers such as BatchNorm's running mean
-    are not parameters and are not counted).
+    are not parameters and are not counted). ``print_fn`` is called with each line instead
+    of ``print`` (Keras' argument): ``lines = []; model.summary((4,), print_fn=lines.append)``
+    keeps the text. Returning None keeps Jupyter from showing the table a second time.
 
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    >>> text = model.summary((4,))
+    >>> model.summary((4,))
     Model: "Sequential"
     __________________________________________________________________
      Layer (type)                Output Shape              Param #
@@ -43,9 +45,8 @@ def summary(model, input_size, batch_size=-1, dtypes=None):
     runs = [_record_layers(model, shapes, dtypes, batch) for batch in _PROBE_BATCHES]
     rows = [(label, _shape_text(first, second, batch_size), count)
             for (label, first, count), (_, second, _) in zip(*runs)]
-    text = _format_table(type(model).__name__, rows, list(model.parameters()))
-    print(text)
-    return text
+    for line in _format_table(type(model).__name__, rows, list(model.parameters())).split("\n"):
+        (print_fn or print)(line)
 
 
 def _as_list_of_shapes(input_size):

@@ -69,8 +69,9 @@ def test_naming_a_gpu_needs_no_cupy_but_using_one_says_what_is_missing(monkeypat
     tg.cuda.synchronize()
     for make in (lambda: tg.zeros(2, device=gpu), lambda: tg.ones(2).cuda(), lambda: tg.randn(2, device="cuda"),
                  lambda: nn.Linear(2, 2).to("cuda")):
-        with pytest.raises(RuntimeError, match=re.escape('CUDA needs CuPy, which is not installed: '
-                                                         'pip install "tinygrad-edu[gpu]"')):
+        with pytest.raises(RuntimeError, match=re.escape('CUDA needs CuPy, which is not installed: in the clone '
+                                                         'of tinygrad_edu, with its virtual environment active: '
+                                                         'pip install -e ".[gpu]"')):
             make()
     forget_loaded_modules()
 
@@ -82,8 +83,14 @@ def test_cupy_without_a_gpu_says_so(monkeypatch):
     monkeypatch.setattr(device_module, "_import_cupy", lambda: gpuless)
     forget_loaded_modules()
     assert not tg.cuda.is_available()
-    with pytest.raises(RuntimeError, match="No CUDA GPUs are available"):
+    with pytest.raises(RuntimeError, match=re.escape("No CUDA GPUs are available: CuPy is installed but sees no "
+                                                     "GPU (RuntimeError: cudaErrorNoDevice: no CUDA-capable device")):
         tg.zeros(1, device="cuda")
+    forget_loaded_modules()
+    no_devices = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=int)))
+    monkeypatch.setattr(device_module, "_import_cupy", lambda: no_devices)
+    with pytest.raises(RuntimeError, match=r"sees no GPU \(the driver reports 0 devices\).*CUDA_VISIBLE_DEVICES"):
+        nn.Linear(2, 2).to("cuda")
     forget_loaded_modules()
 
 

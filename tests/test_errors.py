@@ -97,10 +97,9 @@ KNOWN_GAPS = {}
 
 def error_params():
     """One param per (row, framework); rows in KNOWN_GAPS are strict xfails on tinygrad_edu only."""
-    for row in ERRORS:
-        for framework in ("torch", "tinygrad_edu"):
-            marks = KNOWN_GAPS.get(row[0], ()) if framework == "tinygrad_edu" else ()
-            yield pytest.param(framework, *row, marks=marks, id=f"{row[0]}-{framework}")
+    return [pytest.param(framework, *row, marks=KNOWN_GAPS.get(row[0], ()) if framework == "tinygrad_edu" else (),
+                         id=f"{row[0]}-{framework}")
+            for row in ERRORS for framework in ("torch", "tinygrad_edu")]
 
 
 def inputs_with_grads(m, shapes):

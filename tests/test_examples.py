@@ -4,7 +4,9 @@ These check that the examples run end to end and write what they promise, not ho
 learn: the accuracies they reach with their default settings are recorded in examples/README.md.
 """
 import importlib
+import json
 import os
+import pathlib
 import sys
 
 import pytest
@@ -114,7 +116,13 @@ def test_fashion_mnist_quick(name, extra, tmp_path, capsys):
     model_state = tg.load(str(weights))
     assert all(isinstance(tensor, tg.Tensor) for tensor in model_state.values())
     if has_dot():
-        assert next(tmp_path.glob("*_graph.svg")).stat().st_size > 0
+        graph = next(tmp_path.glob("*_graph.svg"))
+        assert "<title>loss</title>" in graph.read_text() and not list(tmp_path.glob("*_graph"))  # no DOT file left
+    history = json.loads(next(tmp_path.glob("*_history.json")).read_text())
+    assert history["framework"] == "tinygrad_edu" and history["epoch"] == [1] and history["threads"] == 1
+    assert history["test_accuracy"] == [accuracy] and len(history["train_loss"]) == len(history["seconds"]) == 1
+    if importlib.util.find_spec("matplotlib"):
+        assert next(tmp_path.glob("*_curves.svg")).stat().st_size > 0
 
 
 @needs_fashion_mnist
@@ -124,6 +132,8 @@ def test_fashion_mnist_mlp_in_torch(tmp_path, capsys):
                                                   "--threads", "1", "--out", str(tmp_path)])
     assert 0 <= accuracy <= 1
     assert (tmp_path / "fashion_mnist_mlp_torch.pt").exists()
+    history = json.loads((tmp_path / "fashion_mnist_mlp_torch_history.json").read_text())
+    assert history["framework"] == "torch" and history["test_accuracy"] == [accuracy]
 
 
 def test_fashion_mnist_models_match_torch_shapes():
@@ -149,3 +159,48 @@ def test_fashion_mnist_on_the_gpu_code_path(name, stand_in_gpu, tmp_path):
     accuracy = example(name).main(argv + (["--hidden-size", "16"] if name.endswith("rnn") else []))
     assert 0 <= accuracy <= 1
     assert next(tmp_path.glob("*.safetensors")).stat().st_size > 0
+
+
+def make_history(framework, losses, accuracies):
+    epochs = list(range(1, len(losses) + 1))
+    return {"framework": framework, "epoch": epochs, "train_loss": losses, "test_accuracy": accuracies,
+            "seconds": [10.0 * epoch for epoch in epochs]}
+
+
+def test_training_curves_draw_every_framework_found(tmp_path):
+    pytest.importorskip("matplotlib")
+    curves = example("training_curves")
+    assert curves.draw_curves(str(tmp_path), "net") == str(tmp_path / "net_curves.svg")  # no history yet: empty axes
+    theirs = make_history("torch", [0.6, 0.4, 0.35], [0.82, 0.86, 0.87])
+    ours = make_history("tinygrad_edu", [0.5, 0.4], [0.84, 0.86])
+    assert curves.save_history(theirs, str(tmp_path), "net") == str(tmp_path / "net_torch_history.json")
+    assert curves.save_history(ours, str(tmp_path), "net") == str(tmp_path / "net_history.json")
+    assert curves.load_histories(str(tmp_path), "net") == [ours, theirs]
+    path = curves.draw_curves(str(tmp_path), "net")
+    svg = pathlib.Path(path).read_text()
+    assert svg.startswith("<?xml") and svg.count("<svg") == 1
+    assert curves.draw_curves(str(tmp_path), "net") == path and pathlib.Path(path).read_text() == svg  # same again
+
+
+def test_training_curves_without_matplotlib_say_how_to_get_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    curves = example("training_curves")
+    curves.save_history(make_history("tinygrad_edu", [0.5], [0.8]), str(tmp_path), "net")
+    assert curves.draw_curves(str(tmp_path), "net") is None
+    assert 'matplotlib is not installed (pip install -e ".[plot]")' in capsys.readouterr().out
+    assert os.listdir(tmp_path) == ["net_history.json"]
+
+
+def test_threads_limit_numpys_blas_and_refuse_zero(capsys):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    threads = example("threads")
+    parser = __import__("argparse").ArgumentParser()
+    threads.add_threads_option(parser)
+    assert parser.parse_args([]).threads == 1
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--threads", "0"])
+    assert "must be at least 1, got 0" in capsys.readouterr().err
+    with threadpoolctl.threadpool_limits(limits=None):  # restores the limits when done
+        threads.use_threads(1)
+        blas = [pool for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(pool["num_threads"] == 1 for pool in blas)

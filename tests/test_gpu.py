@@ -28,7 +28,7 @@ def real_cupy():
         import cupy
         import cupyx
     except ImportError:
-        return None, None, 'CuPy is not installed (pip install "tinygrad-edu[gpu]")'
+        return None, None, 'CuPy is not installed (pip install -e ".[gpu]")'
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # no driver, no device

@@ -4,7 +4,6 @@ Layers are built in both libraries, torch's weights copied into ours, and the sa
 run through both: outputs, input gradients and parameter gradients must agree.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -94,10 +94,25 @@ def run_schedule(module, optimizer, build, steps):
     return values
 
 
+def assert_close_nested(ours, theirs, where, rel=1e-12, abs=1e-15):
+    """``ours == theirs`` for nested lists and tuples: the same structure, numbers within the tolerance.
+
+    ``pytest.approx`` compares flat sequences only (pytest 9 refuses nested ones).
+    """
+    if isinstance(theirs, (list, tuple)):
+        assert isinstance(ours, (list, tuple)) and len(ours) == len(theirs), f"{where}: {ours!r} != {theirs!r}"
+        for index, (our_item, their_item) in enumerate(zip(ours, theirs)):
+            assert_close_nested(our_item, their_item, f"{where}[{index}]", rel, abs)
+    elif theirs is None:
+        assert ours is None, f"{where}: {ours!r} != None"
+    else:
+        assert ours == pytest.approx(theirs, rel=rel, abs=abs), where
+
+
 def assert_values_equal(ours, theirs):
     assert len(ours) == len(theirs)
     for step, (our_step, their_step) in enumerate(zip(ours, theirs)):
-        assert our_step == pytest.approx(their_step, rel=1e-12, abs=1e-15), f"step {step}"
+        assert_close_nested(our_step, their_step, f"step {step}")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -59,7 +59,7 @@ def mlp_loss(seed=0):
 
 # -- the scalar engine ---------------------------------------------------------------------
 
-GOLDEN_EXPRESSION = """digraph {
+GOLDEN_EXPRESSION = """digraph d {
 \tgraph [rankdir=LR]
 \tn0 [label="{ d | data 4.0000 | grad 1.0000 }" shape=record]
 \tn0_op [label="+"]
@@ -382,6 +382,7 @@ def test_huge_graph_without_modules_or_of_values_suggests_the_limit():
     (lambda: draw_graph(tg.randn(2), rankdir="UP"), ValueError, "rankdir must be one of 'TB', 'LR', 'BT', 'RL'"),
     (lambda: draw_graph(tg.randn(2), depth=-1), ValueError, "depth must be None or an int >= 0, got -1"),
     (lambda: draw_graph(tg.randn(2), params={"w": 1.0}), TypeError, "params must map names to tensors"),
+    (lambda: draw_graph(tg.randn(2), name=3), TypeError, "name must be a str, got int"),
 ])
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
@@ -405,3 +406,36 @@ def test_without_dot_the_graph_builds_and_rendering_says_how_to_install(monkeypa
 def test_render_writes_an_svg_file(tmp_path):
     path = draw_graph(mlp_loss()[1]).render(tmp_path / "loss")
     assert path.endswith("loss.svg") and "<svg" in open(path).read()
+
+
+def svg_title(graph):
+    return ElementTree.fromstring(graph.pipe(format="svg", encoding="utf-8")).find(f"{SVG}g/{SVG}title").text
+
+
+@needs_dot
+def test_the_picture_is_titled_with_the_roots_name():
+    model, loss = mlp_loss()
+    assert svg_title(draw_graph(loss, name="loss", params=model)) == "loss"
+    assert svg_title(draw_graph(micrograd_expression())) == "d"  # a Value's label
+    assert svg_title(draw_graph(loss, params={"mse": loss})) == "mse"
+    assert svg_title(draw_graph(loss)) == "Tensor" and svg_title(draw_graph(Value(1.0))) == "Value"
+    assert svg_title(draw_graph(model, tg.randn(2, 3))) == "Sequential"
+    assert svg_title(draw_graph(model, tg.randn(2, 3), name="my model")) == "my model"
+
+
+def test_name_labels_the_output_node():
+    model, loss = mlp_loss()
+    source = draw_graph(loss, name="loss", params=model).source
+    assert source.startswith("digraph loss {") and '\tn0 [label="loss\\n[] float32 ' in source
+    assert draw_graph(loss, params=model).source.startswith("digraph Tensor {\n\tgraph")
+    first, second = tg.randn(2, requires_grad=True) * 2, tg.randn(2, requires_grad=True) * 3
+    assert draw_graph([first, second], name="pair").source.startswith("digraph pair {")
+
+
+@needs_dot
+def test_render_leaves_no_dot_file_unless_asked(tmp_path):
+    graph = draw_graph(micrograd_expression())
+    assert graph.render(tmp_path / "expression") == str(tmp_path / "expression.svg")
+    assert sorted(os.listdir(tmp_path)) == ["expression.svg"]
+    graph.render(tmp_path / "kept", cleanup=False)
+    assert sorted(os.listdir(tmp_path)) == ["expression.svg", "kept", "kept.svg"]

@@ -6,6 +6,13 @@
 >>> x.grad
 tensor([2., 4.])
 """
+from importlib.metadata import PackageNotFoundError as _NotInstalled, version as _installed_version
+
+try:
+    __version__ = _installed_version("tinygrad-edu")
+except _NotInstalled:  # imported from a source tree that pip has not installed
+    __version__ = "0+unknown"
+
 from tinygrad_edu.dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,  # noqa: A004
                                 DType as dtype, get_default_dtype, set_default_dtype)
 from tinygrad_edu.device import Device as device, get_default_device, set_default_device

@@ -77,7 +77,7 @@ def _as_tuple(value):
 
 def _initial_grads(outputs, grad_outputs):
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grad_outputs else
                            f"Mismatch in number of outputs: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
     grads = []

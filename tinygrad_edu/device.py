@@ -10,7 +10,8 @@ import contextlib
 
 import numpy
 
-GPU_INSTALL_HINT = 'pip install "tinygrad-edu[gpu]"'
+GPU_INSTALL_HINT = ('in the clone of tinygrad_edu, with its virtual environment active: pip install -e ".[gpu]" '
+                    '(CuPy for CUDA 12; or pip install cupy-cuda12x)')
 
 
 class Device:
@@ -136,11 +137,11 @@ def _cupy_module(index):
     cupy = installed_cupy()
     if cupy is None:
         raise RuntimeError(f"CUDA needs CuPy, which is not installed: {GPU_INSTALL_HINT}")
-    count = cuda_device_count(cupy)
+    count, reason = _count_devices(cupy)
     if count == 0:
-        raise RuntimeError("No CUDA GPUs are available: CuPy is installed but sees no GPU (check the NVIDIA driver "
-                           f"with nvidia-smi, and that CuPy's CUDA version matches it; {GPU_INSTALL_HINT} "
-                           "installs CuPy for CUDA 12)")
+        raise RuntimeError(f"No CUDA GPUs are available: CuPy is installed but sees no GPU ({reason}). Check that "
+                           "nvidia-smi lists one, that CUDA_VISIBLE_DEVICES does not hide it, and that CuPy's CUDA "
+                           "version suits the driver (pip install -e \".[gpu]\" installs CuPy for CUDA 12)")
     if index >= count:
         raise RuntimeError(f"CUDA error: invalid device ordinal: cuda:{index} was asked for, but CuPy sees "
                            f"{count} GPU(s) (cuda:0 to cuda:{count - 1})")
@@ -149,10 +150,16 @@ def _cupy_module(index):
 
 def cuda_device_count(cupy):
     """How many GPUs ``cupy`` sees (0 when the driver or the runtime is missing)."""
+    return _count_devices(cupy)[0]
+
+
+def _count_devices(cupy):
+    """(how many GPUs ``cupy`` sees, why none when it sees none)."""
     try:
-        return cupy.cuda.runtime.getDeviceCount()
-    except Exception:
-        return 0
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # no driver, no runtime library, no device
+        return 0, f"{type(error).__name__}: {error}"
+    return count, "the driver reports 0 devices"
 
 
 CPU = Device("cpu")

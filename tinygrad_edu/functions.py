@@ -85,7 +85,7 @@ def einsum(equation, *operands):
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     subscripts = inputs.split(",")
     if len(subscripts) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(subscripts) else
                            "einsum(): fewer operands were provided than specified in the equation")
     sizes = {}

@@ -17,7 +17,7 @@ from tinygrad_edu import ops_elementwise as elementwise
 from tinygrad_edu import ops_movement as movement
 from tinygrad_edu import ops_reduce as reduce
 from tinygrad_edu import ops_reduce as reduce_ops
-from tinygrad_edu.device import CPU, Device, device_of_array
+from tinygrad_edu.device import CPU, Device
 from tinygrad_edu.function import AccumulateGrad, Function, _raise_device_mismatch
 
 _NUMPY_TO_DTYPE = dtypes._BY_NUMPY

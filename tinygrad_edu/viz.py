@@ -47,9 +47,16 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):
 
 
 class Graph(graphviz.Digraph):
-    """The ``graphviz.Digraph`` that ``draw_graph`` returns: rendering without ``dot`` says how to install it."""
+    """The ``graphviz.Digraph`` that ``draw_graph`` returns.
+
+    ``render()`` keeps only the picture: ``cleanup=True`` is its default here (graphviz's is False),
+    so no DOT source file is left beside the SVG; pass ``cleanup=False`` to keep it. Rendering
+    without Graphviz's ``dot`` program says how to install it.
+    """
 
     def render(self, *args, **kwargs):
+        if len(args) < 4:  # cleanup is render's fourth parameter
+            kwargs.setdefault("cleanup", True)
         try:
             return super().render(*args, **kwargs)
         except GraphvizNotFoundError:
@@ -64,14 +71,15 @@ class Graph(graphviz.Digraph):
             raise GraphvizNotFoundError(error) from error
 
 
-def draw_graph(root, inputs=None, *, params=None, rankdir=None, show_values=True, show_grads=True,
+def draw_graph(root, inputs=None, *, name=None, params=None, rankdir=None, show_values=True, show_grads=True,
                show_shapes=True, depth=None, max_nodes=500):
     """Draw the graph behind ``root`` and return it as a ``graphviz.Digraph``.
 
     ``root`` is a ``Value``, a ``Tensor`` (or a list of tensors drawn together), or an
     ``nn.Module`` followed by ``inputs`` (a tensor or a tuple of them). In Jupyter the
     result shows inline; ``.render(name)`` writes ``name.svg`` (``format='png'`` or
-    ``'pdf'`` for others) and needs Graphviz's ``dot`` program; ``.source`` is the DOT text.
+    ``'pdf'`` for others) and needs Graphviz's ``dot`` program, leaving no DOT file behind
+    (``cleanup=True`` is the default); ``.source`` is the DOT text.
 
     >>> a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')
     >>> d = a * b + c; d.label = 'd'
@@ -82,12 +90,15 @@ def draw_graph(root, inputs=None, *, params=None, rankdir=None, show_values=True
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     >>> loss = model(x).pow(2).mean()
     >>> loss.backward()
-    >>> picture = draw_graph(loss, params=model)    # ops framed by layer; named leaves with grads
+    >>> picture = draw_graph(loss, name='loss', params=model)  # ops framed by layer; named leaves with grads
     >>> picture = draw_graph(loss, params=model, depth=1)  # each layer folded into one box
     >>> picture = draw_graph(model, x)              # layers only: output shapes, parameter counts
 
     Options:
 
+    - ``name``: what the result is called: the picture's title (the SVG's ``<title>``) and, for
+      one tensor, the first line of its (green) node. By default a Value's label, a tensor's
+      name in ``params``, or the model's class name; otherwise the type (``Value``, ``Tensor``).
     - ``params``: a module or ``dict(model.named_parameters())``: names for the leaves
       (add inputs too: ``{'x': x, **dict(model.named_parameters())}``).
     - ``rankdir``: ``'TB'`` (top to bottom, the default for tensors), ``'LR'`` (the
@@ -99,21 +110,32 @@ def draw_graph(root, inputs=None, *, params=None, rankdir=None, show_values=True
       are drawn as one box each, which keeps big models readable.
     - ``max_nodes``: a bigger graph raises ValueError instead of making an unreadable picture.
     """
-    _check_options(rankdir, depth)
+    _check_options(name, rankdir, depth)
     options = _Options(show_values, show_grads, show_shapes, max_nodes)
     if isinstance(root, Value):
-        return _draw_values(root, rankdir or "LR", options)
+        return _titled(_draw_values(root, rankdir or "LR", options), name or root.label or "Value")
     if _is_module(root):
-        return _draw_model(root, inputs, rankdir or "TB", options, depth)
+        return _titled(_draw_model(root, inputs, rankdir or "TB", options, depth), name or type(root).__name__)
     if inputs is not None:
         raise TypeError("draw_graph(root, inputs): inputs are only used when root is an nn.Module")
     roots = _tensor_roots(root)
     nodes = _walk(roots)
     names = _Names(params, nodes)
-    return _draw_tensors(roots, nodes, names, _fold_deeper_than(depth), rankdir or "TB", options)
+    if name is not None and len(roots) == 1:
+        names.tensors[id(roots[0])] = name
+    title = name or (names.tensors.get(id(roots[0])) if len(roots) == 1 else None) or "Tensor"
+    return _titled(_draw_tensors(roots, nodes, names, _fold_deeper_than(depth), rankdir or "TB", options), title)
 
 
-def _check_options(rankdir, depth):
+def _titled(dot, title):
+    """``dot`` named ``title``: the first line of its DOT text, and the SVG's ``<title>`` (else ``%3``)."""
+    dot.name = str(title)
+    return dot
+
+
+def _check_options(name, rankdir, depth):
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"draw_graph: name must be a str, got {type(name).__name__}")
     if rankdir is not None and rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of 'TB', 'LR', 'BT', 'RL', got {rankdir!r}")
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):

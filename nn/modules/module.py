@@ -633,17 +633,18 @@ class Module:
         return self._add_hook(self._backward_hooks, hook, prepend)
 
     # ---- summary -------------------------------------------------------------
-    def summary(self, input_size, batch_size=-1, dtypes=None):
-        """Print and return a Keras-style table: one row per layer, its output shape and parameters.
+    def summary(self, input_size, batch_size=-1, dtypes=None, print_fn=None):
+        """Print a Keras-style table: one row per layer, its output shape and parameters; return None.
 
         ``input_size`` is one input's shape without the batch dimension (or a list of
-        such shapes for several inputs); a forward pass on zeros finds the shapes. See
-        ``tinygrad_edu.nn.summary.summary`` for the full description.
+        such shapes for several inputs); a forward pass on zeros finds the shapes.
+        ``print_fn`` gets each line instead of ``print``. See ``tinygrad_edu.nn.summary.summary``
+        for the full description.
 
-        >>> text = model.summary((1, 28, 28))
+        >>> model.summary((1, 28, 28))
         """
         from tinygrad_edu.nn.summary import summary
-        return summary(self, input_size, batch_size=batch_size, dtypes=dtypes)
+        summary(self, input_size, batch_size=batch_size, dtypes=dtypes, print_fn=print_fn)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
