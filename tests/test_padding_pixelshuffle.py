@@ -1,5 +1,4 @@
 """Padding, pixel shuffle, instance norm, resizing and convolution padding modes, each against torch."""
-import warnings
 
 import numpy as np
 import pytest

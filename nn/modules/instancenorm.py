@@ -6,8 +6,7 @@ channel; with running statistics, the batch's per-sample statistics are averaged
 import warnings
 
 import tinygrad_edu as tg  # noqa: F401  (the docstrings' examples use it)
-from tinygrad_edu.nn.modules.module import Module
-from tinygrad_edu.nn.modules.normalization import (_affine, _affine_parameters, _normalize, _update_running_stats,
+from tinygrad_edu.nn.modules.normalization import (_affine, _normalize, _update_running_stats,
                                                    _BatchNorm)
 
 
