@@ -67,6 +67,13 @@ PROGRAMS = {
 NEEDS_DATA = {"mnist_cnn", "quickstart", "vae"}
 
 
+@pytest.fixture(autouse=True)
+def on_the_cpu_only(request):
+    """The programs run in processes of their own, on the CPU: a pass on another device would repeat them."""
+    if (request.config.getoption("--device") or os.environ.get("TINYGRAD_EDU_TEST_DEVICE", "cpu")) != "cpu":
+        pytest.skip("the programs run in their own processes on the CPU, whatever the suite's device")
+
+
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory):
     """Fashion-MNIST as torchvision leaves a downloaded MNIST: ``<root>/MNIST/raw`` (and FashionMNIST)."""
