@@ -17,7 +17,8 @@ from stand_in_device import stand_in  # noqa: F401
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPOSITORY)
 
-from benchmarks.workloads import WORKLOADS, cnn, lstm, matmul, mlp, per_op, scalar  # noqa: E402
+from benchmarks.workloads import WORKLOADS, cnn, lstm, matmul, mlp, per_op, resnet, scalar  # noqa: E402
+from benchmarks.workloads.common import host, load_weights, training_case  # noqa: E402
 
 ROW_KEYS = {"workload", "title", "size", "device", "framework", "unit", "median", "min", "max", "samples", "ratios",
             "ratios_of_minimums"}
@@ -172,3 +173,30 @@ def test_retain_freed_memory_says_when_malloc_refuses(monkeypatch):
     monkeypatch.setattr(runner.ctypes, "CDLL", lambda name: RefusingLibc())
     with pytest.raises(RuntimeError, match="mallopt refused the thresholds: is this glibc\\?"):
         runner.retain_freed_memory()
+
+
+def test_resnet_workload_gets_torch_s_gradients():
+    size = resnet.sizes(quick=True)[0]
+    ours, theirs = resnet.gradients("tinygrad_edu", size), resnet.gradients("torch", size)
+    assert set(ours) == set(theirs) and "layer2.0.shortcut.0.weight" in ours
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+def test_resnet_workload_trains_with_momentum_like_torch():
+    """Three SGD-with-momentum steps leave the same weights and BatchNorm running statistics."""
+    import torch
+    size = resnet.sizes(quick=True)[0]
+    params, inputs, labels = resnet.make(size, np.float64)
+    states = []
+    for lib in (tg, torch):
+        network = load_weights(lib, resnet.model(lib.nn, size), params, "cpu", np.float64)
+        case = training_case(lib, network, inputs, labels, "cpu", momentum=resnet.MOMENTUM)
+        for _ in range(3):
+            case.run()
+        states.append({name: host(value) for name, value in network.state_dict().items()})
+    ours, theirs = states
+    assert set(ours) == set(theirs) == set(params)
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-9, err_msg=name)
+    assert not np.allclose(ours["fc.weight"], params["fc.weight"])
