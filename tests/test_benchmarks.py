@@ -90,6 +90,12 @@ def test_device_cuda_measures_cpu_and_gpu_side_by_side(stand_in, tmp_path, capsy
     assert "CPU against GPU" in capsys.readouterr().out
 
 
+def test_resnet_runs_on_the_cuda_code_path(stand_in, tmp_path):  # noqa: F811
+    document = load_runner().main(["--quick", "--device", "cuda", "--workloads", "resnet", "--frameworks",
+                                   "tinygrad_edu", "--json", str(tmp_path / "results.json")])
+    assert {row["device"] for row in document["results"]} == {"cpu", "cuda"}
+
+
 def test_unknown_workload_is_refused():
     with pytest.raises(SystemExit):
         load_runner().parse_arguments(["--workloads", "nothing"])
