@@ -230,8 +230,8 @@ class Convolution(Op):
     backward_name = "ConvolutionBackward0"
 
     def forward(self, x, weight, stride, padding, dilation, groups):
-        self.input_size, self.stride, self.padding, self.dilation, self.groups = x.shape[2:], stride, padding, \
-            dilation, groups
+        self.input_size, self.stride, self.padding = x.shape[2:], stride, padding
+        self.dilation, self.groups = dilation, groups
         columns = self._columns(x, weight.shape)
         weight_grad = self.needs_input_grad[1]
         self.save_for_backward(x if weight_grad else None, weight, columns if weight_grad else None)

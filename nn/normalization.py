@@ -16,12 +16,17 @@ from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.ops_reduce import Sum
 
 
-def _normalize(input, dims, eps):
-    """``(x - mean) / sqrt(var + eps)`` over ``dims``, and the batch mean and biased variance."""
+def _statistics(input, dims):
+    """The mean over ``dims``, the input minus it, and the biased variance; the statistics keep ``dims`` as size 1."""
     mean = input.mean(dim=dims, keepdim=True)
     centered = input - mean
-    var = (centered * centered).mean(dim=dims, keepdim=True)
-    return centered * (var + eps).rsqrt(), mean, var
+    return mean, centered, (centered * centered).mean(dim=dims, keepdim=True)
+
+
+def _normalize(input, dims, eps):
+    """``(x - mean) / sqrt(var + eps)`` over ``dims``."""
+    _, centered, var = _statistics(input, dims)
+    return centered * (var + eps).rsqrt()
 
 
 def _affine(normalized, weight, bias, shape):
@@ -33,17 +38,10 @@ def _affine(normalized, weight, bias, shape):
     return normalized
 
 
-def _batch_statistics(input, dims):
-    """The mean and the biased variance over ``dims``, both keeping ``dims`` as size 1."""
-    mean = input.mean(dim=dims, keepdim=True)
-    centered = input - mean
-    return mean, (centered * centered).mean(dim=dims, keepdim=True)
-
-
 class BatchNormTraining(Op):
     """``(x - mean) * inv_std * weight + bias`` per channel (axis 1), with the batch's statistics.
 
-    ``mean`` and ``inv_std`` come in computed (from ``_batch_statistics``, shaped like ``(1, C, 1, 1)``) and
+    ``mean`` and ``inv_std`` come in computed (from ``_statistics``, shaped like ``(1, C, 1, 1)``) and
     are constants of the array backward, which is the closed form of the gradient through them.
     Under ``create_graph`` the backward recomputes them from ``x``, so that it records how they depend on it.
     """
@@ -59,7 +57,7 @@ class BatchNormTraining(Op):
     def backward(self, grad_output):
         x, weight, mean, inv_std = self.saved_tensors
         if not self._unpack_arrays:
-            mean, var = _batch_statistics(x, self.dims)
+            mean, _, var = _statistics(x, self.dims)
             inv_std = (var + self.eps).rsqrt()
         normalized = (x - mean) * inv_std
         grad_bias = Sum.apply(grad_output, dims=self.dims, keepdim=True)            # (1, C, 1, 1)
@@ -106,7 +104,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape!r}")
     dims = (0,) + tuple(range(2, input.dim()))
     with tg.no_grad():
-        mean, var = _batch_statistics(input, dims)
+        mean, _, var = _statistics(input, dims)
         inv_std = (var + eps).rsqrt()
     if running_mean is not None:
         _update_running_stats(running_mean, running_var, mean, var, count, momentum)
@@ -132,7 +130,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
                            f"{list(input.shape)}")
     dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    normalized, _, _ = _normalize(input, dims, eps)
+    normalized = _normalize(input, dims, eps)
     return _affine(normalized, weight, bias, normalized_shape)
 
 
@@ -154,7 +152,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected weight to be a vector of size equal to the number of channels in input, "
                                f"but got weight of shape {list(param.shape)} and input of shape {list(input.shape)}")
     grouped = input.reshape(n, num_groups, -1)
-    normalized, _, _ = _normalize(grouped, (2,), eps)
+    normalized = _normalize(grouped, (2,), eps)
     shape = (1, channels) + (1,) * (input.dim() - 2)
     return _affine(normalized.reshape(input.shape), weight, bias, shape)
 
