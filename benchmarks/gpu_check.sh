@@ -11,7 +11,7 @@
 #   bash benchmarks/gpu_check.sh --stand-in    # without one: the same steps on the CuPy stand-in
 #                                              # (tests/stand_in_device.py), nothing installed
 #
-# Results go to $OUT when it is set, else runs/gpu_check/: one log per step, JUnit XML of the
+# Results go to $OUT when it is set, else runs/gpu_check/ (relative paths: from the repository root): one log per step, JUnit XML of the
 # test runs, results.json of the benchmark, and summary.txt (each step's exit status and time).
 # Environment: PYTHON (default python3), GPU_CHECK_WHEELS (a folder of downloaded wheels, for a
 # machine without internet: `pip download cupy-cuda12x -d DIR` elsewhere), GPU_CHECK_WORKERS (pytest
@@ -53,13 +53,13 @@ step() {
 if [ "$MODE" = cuda ]; then
     if ! "$PYTHON" -c "import cupy" 2>/dev/null; then
         if [ -n "${GPU_CHECK_WHEELS:-}" ]; then
-            step install 120 "$PYTHON" -m pip install --no-index --find-links "$GPU_CHECK_WHEELS" cupy-cuda12x
+            step install 90 "$PYTHON" -m pip install --no-index --find-links "$GPU_CHECK_WHEELS" cupy-cuda12x
         else
-            step install 120 "$PYTHON" -m pip install cupy-cuda12x
+            step install 90 "$PYTHON" -m pip install cupy-cuda12x
         fi
     fi
     "$PYTHON" -c "import tinygrad_edu as tg; assert tg.cuda.is_available(), 'no usable GPU'" 2>&1 | tee -a "$SUMMARY"
-    step pytest_gpu 60 "$PYTHON" -m pytest -q -p no:cacheprovider -m gpu -rs --junitxml="$RESULTS/pytest_gpu.xml"
+    step pytest_gpu 90 "$PYTHON" -m pytest -q -p no:cacheprovider -m gpu -rs --junitxml="$RESULTS/pytest_gpu.xml"
     step suite_on_cuda 180 "$PYTHON" -m pytest -q -p no:cacheprovider $TESTS --device cuda -n "$WORKERS" \
         --dist loadfile --junitxml="$RESULTS/suite_on_cuda.xml"
     step benchmarks 120 "$PYTHON" benchmarks/run.py --device cuda --workloads "$WORKLOADS" --repeats 5 \
