@@ -11,12 +11,13 @@
 #   bash benchmarks/gpu_check.sh --stand-in    # without one: the same steps on the CuPy stand-in
 #                                              # (tests/stand_in_device.py), nothing installed
 #
-# Results go to $OUT when it is set, else runs/gpu_check/ (relative paths: from the repository root): one log per step, JUnit XML of the
-# test runs, results.json of the benchmark, and summary.txt (each step's exit status and time).
+# Results go to $OUT when it is set, else runs/gpu_check/ (a relative path is taken from the repository
+# root): one log per step, JUnit XML of the test runs, results.json and cpu_vs_gpu.md of the benchmark,
+# and summary.txt (each step's exit status and time).
 # Environment: PYTHON (default python3), GPU_CHECK_WHEELS (a folder of downloaded wheels, for a
 # machine without internet: `pip download cupy-cuda12x -d DIR` elsewhere), GPU_CHECK_WORKERS (pytest
-# processes for the whole suite, default half the cores, at most 8), GPU_CHECK_TESTS (what "the whole suite" runs, default tests),
-# GPU_CHECK_WORKLOADS (default mlp,cnn,resnet,lstm,matmul).
+# processes for the whole suite, default half the cores, at most 8), GPU_CHECK_TESTS (what "the whole
+# suite" runs, default tests), GPU_CHECK_WORKLOADS (default mlp,cnn,resnet,lstm,matmul).
 set -u
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
