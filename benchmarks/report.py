@@ -81,7 +81,7 @@ def evaluate_targets(rows):
     targets = [_per_op(rows)]
     targets += [_against(rows, "mlp", row["size"], "numpy", 1.10) for row in _sizes(rows, "mlp")]
     targets += [_against(rows, workload, row["size"], "torch", 1.5)
-                for workload in ("cnn", "lstm") for row in _sizes(rows, workload)]
+                for workload in ("cnn", "resnet", "lstm") for row in _sizes(rows, workload)]
     targets += [_against(rows, "matmul", row["size"], "numpy", 1.05) for row in _sizes(rows, "matmul")]
     targets += [_scalar(rows), _chain_linear(rows), _chain_against_torch(rows), _memory_peak(rows),
                 _memory_growth(rows)]

@@ -464,18 +464,24 @@ def stand_in_fixture(monkeypatch):
 stand_in = pytest.fixture(stand_in_fixture, name="stand_in")
 
 
-# --------------------------------------------------------------------------- the whole suite on the stand-in
+# --------------------------------------------------------------------------- the whole suite on a CUDA device
 TESTS_DIRECTORY = __file__.rsplit("/", 1)[0] + "/"
 
 
 def run_suite_on_stand_in():
-    """``pytest --device stand_in``: every tensor the tests make without ``device=`` lands on the stand-in.
+    """``pytest --device stand_in``: every tensor the tests make without ``device=`` lands on the stand-in."""
+    install(pytest.MonkeyPatch())
+    run_suite_on_cuda()
+
+
+def run_suite_on_cuda():
+    """``pytest --device cuda`` (real CuPy, or the stand-in once installed): tensors made without
+    ``device=`` land on ``cuda``.
 
     The tests read results with ``.numpy()``, which torch refuses on a GPU tensor; here it
     gives the tests (and only them: calls from the library still raise) a read-only host copy.
     """
     from tinygrad_edu import Tensor, set_default_device
-    install(pytest.MonkeyPatch())
     set_default_device("cuda")
     original_numpy = Tensor.numpy
 
@@ -497,7 +503,8 @@ SESSION_PATCHES = {}
 
 
 def cpu_session_fixture(monkeypatch):
-    """Undo, for one test, what ``--device stand_in`` changed: CPU by default, torch's strict ``numpy()``."""
+    """Undo, for one test, what ``--device stand_in`` or ``cuda`` changed: CPU by default, torch's strict
+    ``numpy()``."""
     from tinygrad_edu import Tensor, get_default_device, set_default_device
     previous = get_default_device()
     set_default_device("cpu")
@@ -531,11 +538,12 @@ CPU_ONLY = {
 
 
 def skip_cpu_only_tests(items):
-    """On the stand-in, skip (with the reason) the tests whose subject is CPU-only behaviour."""
+    """On a CUDA device (the stand-in or real), skip (with the reason) the tests whose subject is CPU-only
+    behaviour."""
     for item in items:
         name = item.nodeid.rsplit("/", 1)[-1].split("[")[0]
         if name in CPU_ONLY:
-            item.add_marker(pytest.mark.skip(reason=f"on the stand-in device: {CPU_ONLY[name]}"))
+            item.add_marker(pytest.mark.skip(reason=f"on a CUDA device by default: {CPU_ONLY[name]}"))
 
 
 def _read_only_host_copy(tensor):

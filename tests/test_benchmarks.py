@@ -17,7 +17,8 @@ from stand_in_device import stand_in  # noqa: F401
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPOSITORY)
 
-from benchmarks.workloads import WORKLOADS, cnn, lstm, matmul, mlp, per_op, scalar  # noqa: E402
+from benchmarks.workloads import WORKLOADS, cnn, lstm, matmul, mlp, per_op, resnet, scalar  # noqa: E402
+from benchmarks.workloads.common import host, load_weights, training_case  # noqa: E402
 
 ROW_KEYS = {"workload", "title", "size", "device", "framework", "unit", "median", "min", "max", "samples", "ratios",
             "ratios_of_minimums"}
@@ -87,6 +88,12 @@ def test_device_cuda_measures_cpu_and_gpu_side_by_side(stand_in, tmp_path, capsy
     measured = {(row["framework"], row["device"]) for row in document["results"]}
     assert measured == {(framework, device) for framework in ("tinygrad_edu", "numpy") for device in ("cpu", "cuda")}
     assert "CPU against GPU" in capsys.readouterr().out
+
+
+def test_resnet_runs_on_the_cuda_code_path(stand_in, tmp_path):  # noqa: F811
+    document = load_runner().main(["--quick", "--device", "cuda", "--workloads", "resnet", "--frameworks",
+                                   "tinygrad_edu", "--json", str(tmp_path / "results.json")])
+    assert {row["device"] for row in document["results"]} == {"cpu", "cuda"}
 
 
 def test_unknown_workload_is_refused():
@@ -172,3 +179,30 @@ def test_retain_freed_memory_says_when_malloc_refuses(monkeypatch):
     monkeypatch.setattr(runner.ctypes, "CDLL", lambda name: RefusingLibc())
     with pytest.raises(RuntimeError, match="mallopt refused the thresholds: is this glibc\\?"):
         runner.retain_freed_memory()
+
+
+def test_resnet_workload_gets_torch_s_gradients():
+    size = resnet.sizes(quick=True)[0]
+    ours, theirs = resnet.gradients("tinygrad_edu", size), resnet.gradients("torch", size)
+    assert set(ours) == set(theirs) and "layer2.0.shortcut.0.weight" in ours
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+def test_resnet_workload_trains_with_momentum_like_torch():
+    """Three SGD-with-momentum steps leave the same weights and BatchNorm running statistics."""
+    import torch
+    size = resnet.sizes(quick=True)[0]
+    params, inputs, labels = resnet.make(size, np.float64)
+    states = []
+    for lib in (tg, torch):
+        network = load_weights(lib, resnet.model(lib.nn, size), params, "cpu", np.float64)
+        case = training_case(lib, network, inputs, labels, "cpu", momentum=resnet.MOMENTUM)
+        for _ in range(3):
+            case.run()
+        states.append({name: host(value) for name, value in network.state_dict().items()})
+    ours, theirs = states
+    assert set(ours) == set(theirs) == set(params)
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-9, err_msg=name)
+    assert not np.allclose(ours["fc.weight"], params["fc.weight"])

@@ -65,6 +65,8 @@ CONV2D_CASES = [
     ((1, 3, 5, 5), (2, 3, 3, 3), True, dict(padding="valid", stride=(1, 2))),
     ((2, 6, 5, 5), (6, 1, 3, 3), True, dict(groups=6, padding=1)),
     ((3, 2, 4, 4), (2, 2, 1, 1), True, dict(stride=3)),
+    ((2, 2, 4, 5), (3, 2, 1, 1), True, dict(padding=1)),
+    ((2, 4, 6, 6), (4, 2, 3, 1), False, dict(groups=2, padding=(3, 0))),
 ]
 
 
@@ -247,6 +249,25 @@ def test_double_backward_conv2d_matches_torch():
     (grad_x * tg.tensor(probe)).sum().backward()
     (grad_x_t * torch.tensor(probe)).sum().backward()
     assert_close(w.grad, w_t.grad)
+
+
+@pytest.mark.parametrize("kwargs", [dict(padding=1), dict(padding="same", dilation=(2, 1)), dict(groups=2),
+                                    dict(padding=(1, 0), groups=2, dilation=2)])
+def test_double_backward_of_stride_one_conv2d_matches_torch(kwargs):
+    """At stride 1 the input's gradient is itself a convolution (of the flipped kernels): its own
+    gradients, with respect to the kernels and to the upstream gradient, must be torch's."""
+    x, x_t = pair_of((2, 4, 7, 6))
+    w, w_t = pair_of((6, 4 // kwargs.get("groups", 1), 3, 2))
+    out, out_t = F.conv2d(x, w, **kwargs), TF.conv2d(x_t, w_t, **kwargs)
+    upstream, upstream_t = pair_of(tuple(out_t.shape))
+    (grad_x,) = tg.autograd.grad(out, (x,), upstream, create_graph=True)
+    (grad_x_t,) = torch.autograd.grad(out_t, (x_t,), upstream_t, create_graph=True)
+    assert_close(grad_x, grad_x_t)
+    probe = rng.standard_normal(tuple(x_t.shape))
+    (grad_x * tg.tensor(probe)).sum().backward()
+    (grad_x_t * torch.tensor(probe)).sum().backward()
+    assert_close(w.grad, w_t.grad)
+    assert_close(upstream.grad, upstream_t.grad)
 
 
 # ----------------------------------------------------------------------------- modules

@@ -258,3 +258,42 @@ def test_docstring_examples_run():
     for module in MODULES:
         failures, tried = doctest.testmod(module, extraglobs={"tg": tg, "nn": nn, "F": F})
         assert tried > 0 and failures == 0
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 6), (3, 2, 4, 5)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_second_order_gradients_match_torch(shape, affine):
+    """The training node's backward, recorded under create_graph, differentiates again like torch's."""
+    arrays = [rng.standard_normal(shape), rng.standard_normal(shape[1]), rng.standard_normal(shape[1])]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    params = (lambda t: t[1:]) if affine else (lambda t: [None, None])
+    out = F.batch_norm(ours[0], None, None, *params(ours), training=True)
+    expected = TF.batch_norm(theirs[0], None, None, *params(theirs), training=True)
+    assert out.grad_fn.name() == expected.grad_fn.name() == "NativeBatchNormBackward0"
+    upstream, direction = rng.standard_normal(shape), rng.standard_normal(shape)
+    inputs = ours if affine else ours[:1]
+    their_inputs = theirs if affine else theirs[:1]
+    grads = tg.autograd.grad(out, inputs, tg.tensor(upstream), create_graph=True)
+    their_grads = torch.autograd.grad(expected, their_inputs, torch.tensor(upstream), create_graph=True)
+    for mine, torchs in zip(grads, their_grads):
+        assert_close(mine, torchs)
+    second = tg.autograd.grad(grads[0], inputs[:2], tg.tensor(direction))          # the bias drops out
+    their_second = torch.autograd.grad(their_grads[0], their_inputs[:2], torch.tensor(direction))
+    for mine, torchs in zip(second, their_second):
+        assert_close(mine, torchs)
+
+
+def test_batch_norm_float32_gradients_match_torch_on_a_conv_sized_input():
+    array = (2 * rng.standard_normal((8, 16, 12, 12)) + 0.5).astype(np.float32)
+    upstream = rng.standard_normal(array.shape).astype(np.float32)
+    ours, theirs = nn.BatchNorm2d(16), torch.nn.BatchNorm2d(16)
+    randomize_parameters(ours, theirs)
+    x, x_t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    out, expected = ours(x), theirs(x_t)
+    out.backward(tg.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    assert_close(out, expected, np.float32)
+    for mine, torchs in ((x, x_t), (ours.weight, theirs.weight), (ours.bias, theirs.bias)):
+        np.testing.assert_allclose(mine.grad.numpy(), torchs.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-6)

@@ -7,6 +7,6 @@ or measures itself (``measure(framework, size)``, the memory workload). The work
 with a hand-written NumPy version also give ``gradients(framework, size)``, which the
 tests use to check that every framework computes the same math.
 """
-from benchmarks.workloads import cnn, deep_chain, lstm, matmul, memory, mlp, per_op, scalar
+from benchmarks.workloads import cnn, deep_chain, lstm, matmul, memory, mlp, per_op, resnet, scalar
 
-WORKLOADS = {module.NAME: module for module in (per_op, mlp, cnn, lstm, matmul, scalar, deep_chain, memory)}
+WORKLOADS = {module.NAME: module for module in (per_op, mlp, cnn, resnet, lstm, matmul, scalar, deep_chain, memory)}

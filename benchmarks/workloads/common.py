@@ -103,10 +103,10 @@ def load_weights(lib, model, params, device, dtype):
     return model.to(device)
 
 
-def training_case(lib, model, inputs, labels, device):
+def training_case(lib, model, inputs, labels, device, momentum=0.0):
     """One SGD step of ``model`` on a cross-entropy loss, as a Case (same code for torch and tinygrad_edu)."""
     criterion = lib.nn.CrossEntropyLoss()
-    optimizer = lib.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    optimizer = lib.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=momentum)
     inputs, labels = tensor(lib, inputs, device), tensor(lib, labels, device)
 
     def step():
@@ -163,15 +163,15 @@ def classification_data(rng, batch, input_shape, classes, dtype):
 # model(nn, size) -> a torch-style Module, and forward_backward(xp, params, inputs, labels)
 # -> (loss, grads): the same math written by hand with NumPy (or CuPy).
 
-def build_training_case(make, model, forward_backward, framework, size, device):
-    """A Case running one SGD training step in ``framework`` on ``device``."""
+def build_training_case(make, model, forward_backward, framework, size, device, momentum=0.0):
+    """A Case running one SGD training step (with ``momentum``) in ``framework`` on ``device``."""
     lib = require(framework, device)
     params, inputs, labels = make(size, numpy.float32)
     if framework == "numpy":
         case = hand_written_case(lib, forward_backward, params, inputs, labels)
     else:
         case = training_case(lib, load_weights(lib, model(lib.nn, size), params, device, numpy.float32), inputs,
-                             labels, device)
+                             labels, device, momentum)
     case.sync = synchronizer(framework, device)
     return case
 

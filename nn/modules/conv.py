@@ -5,7 +5,8 @@ out as a strided *view* (no data copied), one reshape copies them into a matrix 
 image (``unfold``'s layout), and a batched matmul multiplies the kernels by each. Its
 adjoint, ``Col2Im``, adds window-shaped gradients back into an image with one slice
 addition per kernel offset. Each op's backward is the other, so gradients of any
-order come for free.
+order come for free. ``conv2d`` is one ``Convolution`` node over them, whose backward
+at stride 1 convolves again instead of going through ``Col2Im``.
 
 Window layout used throughout: ``(N, C, kH, kW, out_H, out_W)``; reshaping it to
 ``(N, C*kH*kW, out_H*out_W)`` gives exactly ``torch.nn.functional.unfold``'s result.
@@ -216,26 +217,72 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return image if batched else image.squeeze(0)
 
 
-def _conv2d(x, weight, bias, stride, padding, dilation, groups):
-    """Batched 2-D convolution; ``padding`` as per-side pairs.
+class Convolution(Op):
+    """Batched 2-D convolution of ``(N, C, H, W)`` by ``(O, C/G, kH, kW)`` kernels; ``padding`` as per-side pairs.
 
-    The windows are copied once into ``unfold``'s layout, ``(N, G, C/G*kH*kW, oH*oW)``,
-    whose rows are runs of output pixels; the kernels ``(G, O/G, C/G*kH*kW)`` multiply each
-    image's matrix (a batched matmul), which leaves the result in torch's ``(N, O, oH, oW)``
-    layout with nothing to transpose, forward or backward.
+    The windows are copied once into ``unfold``'s layout, ``(N, G, C/G*kH*kW, oH*oW)``, whose
+    rows are runs of output pixels; the kernels ``(G, O/G, C/G*kH*kW)`` multiply each image's
+    matrix (a batched matmul), which leaves the result in torch's ``(N, O, oH, oW)`` layout.
+    The gradients are convolutions again: the kernels' is the windows times the output's gradient,
+    and at stride 1 the input's is the output's gradient convolved with the flipped kernels, which
+    spares the window-sized gradient and its ``Col2Im``. The array backward reuses the forward's
+    windows; under ``create_graph`` they are taken again from ``x``, so the graph sees where they came from.
     """
-    n = x.shape[0]
-    out_channels, group_channels, kernel_h, kernel_w = weight.shape
-    group_out = out_channels // groups
-    _check_kernel_fits(x.shape[2:], padding, (kernel_h, kernel_w), dilation)
-    windows = Im2Col.apply(x, kernel_size=(kernel_h, kernel_w), dilation=dilation, padding=padding,
-                           stride=stride)                                      # (N, C, kH, kW, oH, oW)
-    out_h, out_w = windows.shape[4:]
-    columns = windows.reshape(n, groups, group_channels * kernel_h * kernel_w, out_h * out_w)
-    out = weight.reshape(groups, group_out, -1) @ columns                     # (N, G, O/G, oH*oW)
+    backward_name = "ConvolutionBackward0"
+
+    def forward(self, x, weight, stride, padding, dilation, groups):
+        self.input_size, self.stride, self.padding = x.shape[2:], stride, padding
+        self.dilation, self.groups = dilation, groups
+        columns = self._columns(x, weight.shape)
+        weight_grad = self.needs_input_grad[1]
+        self.save_for_backward(x if weight_grad else None, weight, columns if weight_grad else None)
+        n, out_channels = x.shape[0], weight.shape[0]
+        out = weight.reshape(groups, out_channels // groups, -1) @ columns          # (N, G, O/G, oH*oW)
+        return out.reshape(n, out_channels, *self.grid)
+
+    def _columns(self, x, weight_shape):
+        """The windows of ``x`` as ``(N, G, C/G*kH*kW, oH*oW)`` (one copy); keeps the output grid."""
+        windows = Im2Col.apply(x, kernel_size=tuple(weight_shape[2:]), dilation=self.dilation,
+                               padding=self.padding, stride=self.stride)          # (N, C, kH, kW, oH, oW)
+        self.grid = tuple(windows.shape[4:])
+        return windows.reshape(x.shape[0], self.groups, -1, self.grid[0] * self.grid[1])
+
+    def backward(self, grad_output):
+        x, weight, columns = self.saved_tensors
+        groups, (out_channels, group_channels, kernel_h, kernel_w) = self.groups, weight.shape
+        grad = grad_output.reshape(grad_output.shape[0], groups, out_channels // groups, -1)  # (N, G, O/G, oH*oW)
+        grad_weight = None
+        if self.needs_input_grad[1]:
+            if not self._unpack_arrays:
+                columns = self._columns(x, weight.shape)
+            grad_weight = (grad @ columns.swapaxes(-1, -2)).sum(0).reshape(weight.shape)
+        grad_input = None
+        if self.needs_input_grad[0]:
+            grad_input = self._input_gradient(grad_output, grad, weight)
+        return grad_input, grad_weight
+
+    def _input_gradient(self, grad_output, grad, weight):
+        groups, (out_channels, group_channels, kernel_h, kernel_w) = self.groups, weight.shape
+        spans = [d * (k - 1) for k, d in zip((kernel_h, kernel_w), self.dilation)]
+        flipped_padding = tuple((span - before, span - after) for span, (before, after) in zip(spans, self.padding))
+        if self.stride == (1, 1) and min(min(pair) for pair in flipped_padding) >= 0:
+            flipped = weight.reshape(groups, out_channels // groups, group_channels, kernel_h, kernel_w)
+            flipped = flipped.swapaxes(1, 2).reshape(groups * group_channels, -1, kernel_h, kernel_w)[..., ::-1, ::-1]
+            return Convolution.apply(grad_output, flipped, stride=(1, 1), padding=flipped_padding,
+                                     dilation=self.dilation, groups=groups)
+        kernels = weight.reshape(groups, out_channels // groups, -1).swapaxes(-1, -2)    # (G, C/G*kH*kW, O/G)
+        windows = (kernels @ grad).reshape(grad.shape[0], groups * group_channels, kernel_h, kernel_w, *self.grid)
+        return Col2Im.apply(windows, output_size=self.input_size, kernel_size=(kernel_h, kernel_w),
+                            dilation=self.dilation, padding=self.padding, stride=self.stride)
+
+
+def _conv2d(x, weight, bias, stride, padding, dilation, groups):
+    """Batched 2-D convolution (``Convolution``) plus the bias; ``padding`` as per-side pairs."""
+    _check_kernel_fits(x.shape[2:], padding, tuple(weight.shape[2:]), dilation)
+    out = Convolution.apply(x, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
     if bias is not None:
-        out = out + bias.reshape(groups, group_out, 1)
-    return out.reshape(n, out_channels, out_h, out_w)
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -4,20 +4,29 @@ All three normalise the same way, ``(x - mean) / sqrt(var + eps)`` with the bias
 variance, and differ only in which axes the statistics run over: the batch and
 spatial axes per channel (batch norm), the trailing ``normalized_shape`` axes per
 sample (layer norm), or the channels of a group and the spatial axes per sample
-(group norm). They are composed from Tensor ops, so autograd derives the backward.
+(group norm). They are composed from Tensor ops, so autograd derives the backward, except
+batch norm in training, the one a convolutional network runs at every layer: ``BatchNormTraining``
+is one node whose backward is the closed form, a few passes over the input instead of a dozen.
 """
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import Op
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.ops_reduce import Sum
+
+
+def _statistics(input, dims):
+    """The mean over ``dims``, the input minus it, and the biased variance; the statistics keep ``dims`` as size 1."""
+    mean = input.mean(dim=dims, keepdim=True)
+    centered = input - mean
+    return mean, centered, (centered * centered).mean(dim=dims, keepdim=True)
 
 
 def _normalize(input, dims, eps):
-    """``(x - mean) / sqrt(var + eps)`` over ``dims``, and the batch mean and biased variance."""
-    mean = input.mean(dim=dims, keepdim=True)
-    centered = input - mean
-    var = (centered * centered).mean(dim=dims, keepdim=True)
-    return centered * (var + eps).rsqrt(), mean, var
+    """``(x - mean) / sqrt(var + eps)`` over ``dims``."""
+    _, centered, var = _statistics(input, dims)
+    return centered * (var + eps).rsqrt()
 
 
 def _affine(normalized, weight, bias, shape):
@@ -27,6 +36,37 @@ def _affine(normalized, weight, bias, shape):
     if bias is not None:
         normalized = normalized + bias.reshape(shape)
     return normalized
+
+
+class BatchNormTraining(Op):
+    """``(x - mean) * inv_std * weight + bias`` per channel (axis 1), with the batch's statistics.
+
+    ``mean`` and ``inv_std`` come in computed (from ``_statistics``, shaped like ``(1, C, 1, 1)``) and
+    are constants of the array backward, which is the closed form of the gradient through them.
+    Under ``create_graph`` the backward recomputes them from ``x``, so that it records how they depend on it.
+    """
+    backward_name = "NativeBatchNormBackward0"
+
+    def forward(self, x, weight, bias, mean, inv_std, dims, eps):
+        self.dims, self.eps, self.count = dims, eps, x.size // x.shape[1]
+        self.save_for_backward(x, weight, mean, inv_std)
+        shape = mean.shape
+        scale = inv_std * weight.reshape(shape)
+        return (x - mean) * scale + bias.reshape(shape)
+
+    def backward(self, grad_output):
+        x, weight, mean, inv_std = self.saved_tensors
+        if not self._unpack_arrays:
+            mean, _, var = _statistics(x, self.dims)
+            inv_std = (var + self.eps).rsqrt()
+        normalized = (x - mean) * inv_std
+        grad_bias = Sum.apply(grad_output, dims=self.dims, keepdim=True)            # (1, C, 1, 1)
+        grad_weight = Sum.apply(grad_output * normalized, dims=self.dims, keepdim=True)
+        grad_x = None
+        if self.needs_input_grad[0]:
+            scale = inv_std * weight.reshape(mean.shape)
+            grad_x = (grad_output - normalized * (grad_weight / self.count) - grad_bias / self.count) * scale
+        return grad_x, grad_weight.reshape(-1), grad_bias.reshape(-1), None, None
 
 
 def _update_running_stats(running_mean, running_var, mean, var, count, momentum):
@@ -63,10 +103,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if count <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape!r}")
     dims = (0,) + tuple(range(2, input.dim()))
-    normalized, mean, var = _normalize(input, dims, eps)
+    with tg.no_grad():
+        mean, _, var = _statistics(input, dims)
+        inv_std = (var + eps).rsqrt()
     if running_mean is not None:
-        _update_running_stats(running_mean, running_var, mean.detach(), var.detach(), count, momentum)
-    return _affine(normalized, weight, bias, shape)
+        _update_running_stats(running_mean, running_var, mean, var, count, momentum)
+    if weight is None:
+        weight = tg.ones(channels, dtype=input.dtype, device=input.device)
+    if bias is None:
+        bias = tg.zeros(channels, dtype=input.dtype, device=input.device)
+    return BatchNormTraining.apply(input, weight, bias, mean, inv_std, dims=dims, eps=eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -84,7 +130,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
                            f"{list(input.shape)}")
     dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    normalized, _, _ = _normalize(input, dims, eps)
+    normalized = _normalize(input, dims, eps)
     return _affine(normalized, weight, bias, normalized_shape)
 
 
@@ -106,7 +152,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected weight to be a vector of size equal to the number of channels in input, "
                                f"but got weight of shape {list(param.shape)} and input of shape {list(input.shape)}")
     grouped = input.reshape(n, num_groups, -1)
-    normalized, _, _ = _normalize(grouped, (2,), eps)
+    normalized = _normalize(grouped, (2,), eps)
     shape = (1, channels) + (1,) * (input.dim() - 2)
     return _affine(normalized.reshape(input.shape), weight, bias, shape)
 
