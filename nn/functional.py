@@ -10,7 +10,8 @@ from tinygrad_edu.nn.modules.activation import (relu, sigmoid, tanh, softmax, lo
 from tinygrad_edu.nn.modules.conv import conv1d, conv2d, conv_transpose2d, unfold, fold
 from tinygrad_edu.nn.modules.pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool2d,
                                              adaptive_max_pool2d)
-from tinygrad_edu.nn.modules.normalization import batch_norm, layer_norm, group_norm
+from tinygrad_edu.nn.modules.batchnorm import batch_norm
+from tinygrad_edu.nn.modules.normalization import layer_norm, group_norm
 from tinygrad_edu.nn.modules.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
 from tinygrad_edu.nn.modules.instancenorm import instance_norm
 from tinygrad_edu.nn.modules.pixelshuffle import pixel_shuffle, pixel_unshuffle

@@ -6,7 +6,8 @@ from tinygrad_edu.nn.modules.linear import Identity, Linear, Bilinear
 from tinygrad_edu.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from tinygrad_edu.nn.modules.pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d,
                                              AdaptiveMaxPool2d)
-from tinygrad_edu.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
+from tinygrad_edu.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d
+from tinygrad_edu.nn.modules.normalization import LayerNorm, GroupNorm
 from tinygrad_edu.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from tinygrad_edu.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_edu.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle

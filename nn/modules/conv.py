@@ -249,11 +249,11 @@ class Convolution(Op):
 
     def backward(self, grad_output):
         x, weight, columns = self.saved_tensors
-        groups, (out_channels, group_channels, kernel_h, kernel_w) = self.groups, weight.shape
+        groups, out_channels = self.groups, weight.shape[0]
         grad = grad_output.reshape(grad_output.shape[0], groups, out_channels // groups, -1)  # (N, G, O/G, oH*oW)
         grad_weight = None
         if self.needs_input_grad[1]:
-            if not self._unpack_arrays:
+            if not self.on_arrays:
                 columns = self._columns(x, weight.shape)
             grad_weight = (grad @ columns.swapaxes(-1, -2)).sum(0).reshape(weight.shape)
         grad_input = None

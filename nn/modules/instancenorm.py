@@ -6,8 +6,8 @@ channel; with running statistics, the batch's per-sample statistics are averaged
 import warnings
 
 import tinygrad_edu as tg  # noqa: F401  (the docstrings' examples use it)
-from tinygrad_edu.nn.modules.normalization import (_affine, _normalize, _update_running_stats,
-                                                   _BatchNorm)
+from tinygrad_edu.nn.modules.batchnorm import _BatchNorm, _update_running_stats
+from tinygrad_edu.nn.modules.normalization import _affine, _normalize
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
