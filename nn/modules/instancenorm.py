@@ -7,7 +7,7 @@ import warnings
 
 import tinygrad_edu as tg  # noqa: F401  (the docstrings' examples use it)
 from tinygrad_edu.nn.modules.batchnorm import _BatchNorm, _update_running_stats
-from tinygrad_edu.nn.modules.normalization import _affine, _normalize
+from tinygrad_edu.nn.modules.normalization import _affine, _statistics
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -24,7 +24,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         normalized = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
         return _affine(normalized, weight, bias, shape)
     dims = tuple(range(2, input.dim()))
-    normalized, mean, var = _normalize(input, dims, eps)
+    mean, centered, var = _statistics(input, dims)
+    normalized = centered * (var + eps).rsqrt()
     if running_mean is not None:
         count = input.numel() // (input.shape[0] * channels)
         _update_running_stats(running_mean, running_var, mean.detach().mean(0), var.detach().mean(0), count,
