@@ -250,6 +250,7 @@ BAD_INPUT = {
     "tanh_into_long": lambda m: m.tensor([1, 2, 3]).tanh_(),
     "clamp_float_into_long": lambda m: m.tensor([1, 2, 3]).clamp_(0.5, 2.5),
     "add_float_into_bool": lambda m: m.tensor([True]).add_(1.5),
+    "add_float_requiring_grad_into_long": lambda m: m.tensor([1, 2]).add_(m.ones(2, requires_grad=True)),
     "log_softmax_of_integers": lambda m: m.tensor([[1, 2]]).log_softmax(1),
     "log_softmax_of_integers_not_last_dim": lambda m: m.tensor([[1, 2]]).log_softmax(0),
     "softmax_of_integers": lambda m: m.tensor([[1, 2]]).softmax(1),
@@ -279,6 +280,14 @@ def test_narrow_inside_the_tensor_still_works():
     check(lambda x: x.narrow(1, -2, 2), (2, 3))
     check(lambda x: x.narrow(1, 3, 0), (2, 3))
     check(lambda x: x.index_select(1, lib(x).tensor(2)), (2, 3))
+
+
+def test_writing_a_tensor_that_requires_grad_into_an_integer_tensor_records_nothing():
+    for m in (torch, tg):
+        counts = m.tensor([1, 2, 3])
+        counts.copy_(m.ones(3, requires_grad=True) * 1.5)
+        counts[0] = m.ones((), requires_grad=True) * 7
+        assert counts.tolist() == [7, 1, 1] and not counts.requires_grad and counts.grad_fn is None
 
 
 def test_inplace_ops_that_keep_integers_still_work():

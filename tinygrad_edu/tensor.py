@@ -1065,7 +1065,7 @@ class Tensor:
         index = self._normalize_index(index)
         value = self._operand(value)
         try:
-            if graph._grad_mode.enabled and (self._requires_grad or value._requires_grad):
+            if graph._grad_mode.enabled and (self._requires_grad or (value._requires_grad and self.is_floating_point())):
                 value = value.to(self.dtype)
                 return self._rebase(lambda old: movement.SetItem.apply(old, value, index=index))
             self._data[index] = value._data
@@ -1178,7 +1178,8 @@ class Tensor:
         other = self._operand(other) if other is not None else None
         if other is not None:
             self._check_broadcasts_into(other._data.shape)
-        tracked = graph._grad_mode.enabled and (self._requires_grad or (other is not None and other._requires_grad))
+        tracked = graph._grad_mode.enabled and (self._requires_grad or (
+            other is not None and other._requires_grad and self.dtype.is_floating_point))  # an integer result: no grad
         if tracked:
             return self._rebase(lambda old: out_of_place(old, other).to(self.dtype))
         quiet = silence_numpy_warnings()
