@@ -379,3 +379,12 @@ def test_max_over_nothing_is_torchs_error(action):
                                 lambda x: x.mean(0), lambda x: x.amax(1), lambda x: x.max(1).values])
 def test_reductions_of_empty_tensors_match_torch_quietly(fn):
     check(fn, (0, 3))
+
+
+@pytest.mark.parametrize("op", MASKING_OPS.values(), ids=MASKING_OPS.keys())
+def test_masking_ops_free_what_they_saved_after_backward(op):
+    for m in (torch, tg):
+        y = op(m.tensor([-1.0, 0.0, 0.25, 1.0, 2.0], requires_grad=True))
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.sum().backward()

@@ -47,7 +47,7 @@ def _numpy_warnings_switch():
         from numpy._core._ufunc_config import _extobj_contextvar as state
     except ImportError:
         state = None
-    if state is None or not hasattr(state, "set"):
+    if state is None:
         def silence():
             quiet = numpy.errstate(all="ignore")
             quiet.__enter__()

@@ -211,7 +211,7 @@ class ZeroWhere(Op):
     backward_name = "MaskedFillBackward0"
 
     def forward(self, grad, mask):
-        self.mask = mask
+        self.mask = mask = getattr(mask, "_data", mask)  # an array, or a saved mask come back as a constant Tensor
         return self.xp.where(mask, self.xp.zeros((), dtype=grad.dtype), grad)
 
     def backward(self, grad_output):
@@ -224,11 +224,12 @@ class Relu(Op):
 
     def forward(self, x):
         output = self.xp.maximum(x, 0, dtype=x.dtype)
-        self.not_positive = output <= 0
+        self.save_for_backward(output <= 0)
         return output
 
     def backward(self, grad_output):
-        return ZeroWhere.apply(grad_output, mask=self.not_positive)
+        not_positive, = self.saved_tensors
+        return ZeroWhere.apply(grad_output, mask=not_positive)
 
 
 class Abs(Op):
@@ -259,11 +260,12 @@ class Clamp(Op):
             inside = x >= min
         if max is not None:
             inside = inside & (x <= max)
-        self.outside = ~inside  # NaN too: torch's gradient there is 0
+        self.save_for_backward(~inside)  # NaN is outside too: torch's gradient there is 0
         return self.xp.clip(x, min, max).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        return ZeroWhere.apply(grad_output, mask=self.outside)
+        outside, = self.saved_tensors
+        return ZeroWhere.apply(grad_output, mask=outside)
 
 
 class ClampTensors(Op):
@@ -272,16 +274,16 @@ class ClampTensors(Op):
     backward_name = "ClampBackward0"
 
     def forward(self, x, low, high):
-        inside = (x >= low) & (x <= high)
-        self.x_outside = ~inside
-        self.low_loses = ~((x < low) & (low < high))
-        self.high_loses = ~((x > high) | (high < low))
+        x_outside = ~((x >= low) & (x <= high))
+        low_loses = ~((x < low) & (low < high))
+        high_loses = ~((x > high) | (high < low))
+        self.save_for_backward(x_outside, low_loses, high_loses)
         return self.xp.minimum(self.xp.maximum(x, low), high)
 
     def backward(self, grad_output):
-        return (ZeroWhere.apply(grad_output, mask=self.x_outside) if self.needs_input_grad[0] else None,
-                ZeroWhere.apply(grad_output, mask=self.low_loses) if self.needs_input_grad[1] else None,
-                ZeroWhere.apply(grad_output, mask=self.high_loses) if self.needs_input_grad[2] else None)
+        masks = self.saved_tensors
+        return tuple(ZeroWhere.apply(grad_output, mask=mask) if needed else None
+                     for mask, needed in zip(masks, self.needs_input_grad))
 
 
 class Maximum(Op):
@@ -289,21 +291,20 @@ class Maximum(Op):
     and both all of it where a NaN makes them incomparable."""
 
     def forward(self, x, y):
-        self.x_loses, self.y_loses = x < y, x > y
-        self.tie_share = _tie_share(self.xp, x, y)
+        self.save_for_backward(x < y, x > y, _tie_share(self.xp, x, y))
         return self.xp.maximum(x, y)
 
     def backward(self, grad_output):
-        if self.tie_share is not None:
-            grad_output = grad_output * self.tie_share
-        return (ZeroWhere.apply(grad_output, mask=self.x_loses) if self.needs_input_grad[0] else None,
-                ZeroWhere.apply(grad_output, mask=self.y_loses) if self.needs_input_grad[1] else None)
+        x_loses, y_loses, tie_share = self.saved_tensors
+        if tie_share is not None:
+            grad_output = grad_output * tie_share
+        return (ZeroWhere.apply(grad_output, mask=x_loses) if self.needs_input_grad[0] else None,
+                ZeroWhere.apply(grad_output, mask=y_loses) if self.needs_input_grad[1] else None)
 
 
 class Minimum(Maximum):
     def forward(self, x, y):
-        self.x_loses, self.y_loses = x > y, x < y
-        self.tie_share = _tie_share(self.xp, x, y)
+        self.save_for_backward(x > y, x < y, _tie_share(self.xp, x, y))
         return self.xp.minimum(x, y)
 
 

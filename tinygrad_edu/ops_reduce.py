@@ -74,13 +74,12 @@ class StdOfVar(Op):
 
     def forward(self, variance):
         output = self.xp.sqrt(variance)
-        self.zero = output == 0
-        self.save_for_backward(output)
+        self.save_for_backward(output, output == 0)
         return output
 
     def backward(self, grad_output):
-        output, = self.saved_tensors
-        return ZeroWhere.apply(grad_output / (2 * output), mask=self.zero)
+        output, zero = self.saved_tensors
+        return ZeroWhere.apply(grad_output / (2 * output), mask=zero)
 
 
 class Prod(Op):
