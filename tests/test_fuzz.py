@@ -17,7 +17,7 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import tinygrad_edu as tg
-from helpers import F, lib
+from helpers import F, lib, to_numpy
 
 DEFAULT_EXAMPLES = 300
 MAX_ELEMENTS = 256
@@ -514,10 +514,9 @@ class Program:
 def compare(ours, theirs, what):
     assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {tuple(ours.shape)} != {tuple(theirs.shape)}"
     assert str(ours.dtype).rsplit(".")[-1] == str(theirs.dtype).rsplit(".")[-1], f"{what}: dtype"
-    expected = theirs.detach().numpy()
+    expected = to_numpy(theirs)
     scale = float(np.nanmax(np.abs(np.where(np.isfinite(expected), expected, 0)), initial=1.0))
-    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=1e-6, atol=1e-9 * scale, equal_nan=True,
-                               err_msg=what)
+    np.testing.assert_allclose(to_numpy(ours), expected, rtol=1e-6, atol=1e-9 * scale, equal_nan=True, err_msg=what)
 
 
 def run_program(data):
