@@ -57,14 +57,21 @@ class Var(Op):
         denominator = max(count - correction, 0)
         self.scale = 2 / denominator if denominator else math.inf
         self.save_for_backward(x)
-        centered = x - (x.mean(axis=dims, keepdims=True) if count else x.sum(axis=dims, keepdims=True))
+        centered = _centered(x, dims)
         squares = (centered * centered).sum(axis=dims, keepdims=keepdim)
         return squares / denominator if denominator else squares * math.inf
 
     def backward(self, grad_output):
         x, = self.saved_tensors
-        centered = x - Mean.apply(x, dims=self.dims, keepdim=True)
-        return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim) * centered * self.scale
+        return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim) * _centered(x, self.dims) * self.scale
+
+
+def _centered(x, dims):
+    """``x`` minus its mean over ``dims``, computed from ``x`` minus its first element there: equal values give
+    exact zeros (the mean of three equal floats need not equal them), as torch's running mean does."""
+    first = x[tuple(slice(0, 1) if axis in dims else slice(None) for axis in range(x.ndim))]
+    shifted = x - first
+    return shifted - Mean.apply(shifted, dims=dims, keepdim=True)
 
 
 class StdOfVar(Op):
