@@ -396,3 +396,16 @@ def test_std_and_var_of_repeated_values_whose_mean_rounds(name, correction):
     # the mean of three log(2.1)s is not log(2.1) in floating point: torch's variance is still exactly 0
     check(lambda x: getattr((x + 0.1).log().expand(3, 2, 3), name)(0, correction=correction),
           np.array([[1.5, 0.5, 0.25], [1.0, 1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("upstream", [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [NAN] * 6])
+@pytest.mark.parametrize("fn", [lambda x: x.abs(), lambda x: x.sign(), lambda x: x.sign() * x, lambda x: x.sign().sum()],
+                         ids=["abs", "sign", "sign_times_x", "sign_sum"])
+def test_sign_and_abs_at_nan_zero_and_inf_follow_torch(fn, upstream):
+    values = [NAN, 0.0, -0.0, 2.0, -3.0, INF]
+    inputs = [m.tensor(values, dtype=m.float64, requires_grad=True) for m in (tg, torch)]
+    outputs = [fn(x) for x in inputs]
+    np.testing.assert_array_equal(to_numpy(outputs[0]), to_numpy(outputs[1]))
+    for output in outputs:
+        output.backward(lib(output).tensor(upstream[:output.numel()], dtype=lib(output).float64).reshape(output.shape))
+    np.testing.assert_array_equal(to_numpy(inputs[0].grad), to_numpy(inputs[1].grad))

@@ -234,20 +234,25 @@ class Relu(Op):
 
 class Abs(Op):
     def forward(self, x):
-        self.save_for_backward(self.xp.sign(x))
+        self.save_for_backward(sign(self.xp, x))
         return self.xp.abs(x)
 
     def backward(self, grad_output):
-        sign, = self.saved_tensors
-        return grad_output * sign
+        sign_of_x, = self.saved_tensors
+        return grad_output * sign_of_x
 
 
 class Sign(Op):
     def forward(self, x):
-        return self.xp.sign(x)
+        return sign(self.xp, x)
 
     def backward(self, grad_output):
-        return grad_output * 0
+        return ZeroWhere.apply(grad_output, mask=self.xp.asarray(True))  # zeros, even where the gradient is NaN
+
+
+def sign(xp, x):
+    """-1, 0 or 1 as torch computes it: 0 for NaN too (NumPy's sign of NaN is NaN)."""
+    return xp.nan_to_num(xp.sign(x), copy=False, nan=0.0)
 
 
 class Clamp(Op):
