@@ -252,7 +252,7 @@ class Sign(Op):
 
 def sign(xp, x):
     """-1, 0 or 1 as torch computes it: 0 for NaN too (NumPy's sign of NaN is NaN)."""
-    return xp.nan_to_num(xp.sign(x), copy=False, nan=0.0)
+    return xp.nan_to_num(xp.sign(x, out=xp.empty_like(x)), copy=False, nan=0.0)  # out=: an array even for 0-d x
 
 
 class Clamp(Op):
