@@ -19,6 +19,8 @@ def pytest_addoption(parser):
     parser.addoption("--device", default=None, choices=("cpu", "stand_in", "cuda"),
                      help="where tests put tensors by default: cpu, stand_in (a strict CuPy stand-in: the GPU "
                           "code path without a GPU) or cuda (real CuPy on a GPU); also TINYGRAD_EDU_TEST_DEVICE")
+    parser.addoption("--fuzz-examples", type=int, default=None,
+                     help="how many random programs tests/test_fuzz.py compares with PyTorch (default: a few hundred)")
 
 
 def _test_device(config):

@@ -12,7 +12,7 @@ import warnings
 import numpy
 
 from tinygrad_edu import graph
-from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly, _GradSlots
+from tinygrad_edu.function import AccumulateGrad, Function, Op, _anomaly, _GradSlots, _type_name
 from tinygrad_edu.graph import topological_order
 from tinygrad_edu.tensor import Tensor
 
@@ -113,7 +113,7 @@ def _run(outputs, output_grads, retain_graph, create_graph, capture, accumulate)
         shared.add(id(_array_of(gradient)))
         _add_grad(pending, node, gradient, shared)
     captured = {}
-    with graph.set_grad_enabled(create_graph), _garbage_collector_paused():
+    with graph.set_grad_enabled(create_graph), _garbage_collector_paused(), numpy.errstate(all="ignore"):
         for node in topological_order(_Roots(roots), _parents)[1:]:
             grad_output = pending.pop(node, None)
             if grad_output is None:
@@ -202,16 +202,27 @@ def _run_hooks(node, grad_output, on_arrays, shared):
     for hook in hooks:
         replaced = hook(gradient)
         if replaced is not None:
+            _check_hook_result(hook, gradient, replaced)
             gradient = replaced
     shared.add(id(gradient._data))  # a hook may keep the tensor it was given
     return gradient._data if on_arrays else gradient
+
+
+def _check_hook_result(hook, gradient, replaced):
+    """A hook may change a gradient's values, never its shape or dtype (torch's rule and words)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(replaced, Tensor) or replaced._data.shape != gradient._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if replaced._data.dtype != gradient._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_type_name(gradient._data)} "
+                           f"got {_type_name(replaced._data)})")
 
 
 def _keep_retained_grad(node, grad_output):
     tensor = node._retained()
     if tensor is not None:
         detached = grad_output if graph.is_grad_enabled() else _as_tensor(grad_output, _device_of_node(node)).clone()
-        tensor.grad = detached if tensor.grad is None else tensor.grad + detached
+        tensor._grad = detached if tensor._grad is None else tensor._grad + detached
 
 
 def _call_backward(node, grad_output, on_arrays, shared):

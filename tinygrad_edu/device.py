@@ -101,11 +101,18 @@ device = Device
 
 
 def _parse(spec, index):
+    """``(type, index)`` from ``"cuda:1"`` or ``("cuda", 1)``, with torch's checks and words."""
     if not isinstance(spec, str):
         raise TypeError(f"device() received an invalid combination of arguments: {spec!r}")
-    kind, _, number = spec.partition(":")
+    kind, colon, number = spec.partition(":")
     if kind not in ("cpu", "cuda"):
         raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
+    if colon and not (number.isdigit() and number.isascii() and (number == "0" or not number.startswith("0"))):
+        raise RuntimeError(f"Invalid device string: '{spec}'")
+    if colon and index is not None:
+        raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {spec}")
+    if index is not None and index < 0:
+        raise RuntimeError("Device index must not be negative")
     if number:
         index = int(number)
     if kind == "cuda" and index is None:

@@ -16,7 +16,7 @@ def cat(tensors, dim=0):
     """Join tensors along an existing dim: sizes must match in every other dim."""
     tensors = [t for t in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     reference = tensors[0]
     dim = reference._dim(dim)
@@ -79,11 +79,14 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation = equation.replace(" ", "")
-    inputs, _, output = equation.partition("->")
-    if not _:
+    inputs, arrow, output = equation.partition("->")
+    subscripts = inputs.split(",")
+    if "..." in equation and len(subscripts) == len(operands):
+        subscripts, output = _without_ellipsis(subscripts, output if arrow else None, operands)
+        arrow = True
+    if not arrow:
         letters = inputs.replace(",", "")
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    subscripts = inputs.split(",")
     if len(subscripts) != len(operands):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(subscripts) else
@@ -99,6 +102,20 @@ def einsum(equation, *operands):
                 raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {number} which does "
                                    f"not broadcast with previously seen size {seen}")
     return Einsum.apply(*_promoted(list(operands)), subscripts=tuple(subscripts), output=output)
+
+
+def _without_ellipsis(subscripts, output, operands):
+    """The equation with each ``...`` spelled out in unused letters, right-aligned across operands as
+    broadcasting aligns dims; an implicit output keeps the ellipsis dims first."""
+    unused = [c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in "".join(subscripts)]
+    ranks = [max(operand.ndim - len(subscript.replace("...", "")), 0) if "..." in subscript else 0
+             for subscript, operand in zip(subscripts, operands)]
+    ellipsis = "".join(reversed(unused[:max(ranks, default=0)]))
+    spelled = [subscript.replace("...", ellipsis[len(ellipsis) - rank:]) for subscript, rank in zip(subscripts, ranks)]
+    if output is None:
+        letters = "".join(subscripts).replace(".", "")
+        output = "..." + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return spelled, output.replace("...", ellipsis)
 
 
 class Einsum(Function):

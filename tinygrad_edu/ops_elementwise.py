@@ -205,32 +205,56 @@ def sigmoid(xp, x):
     return xp.reciprocal(output, out=output)
 
 
-class Relu(Op):
-    def forward(self, x):
-        self.save_for_backward(x > 0)
-        return self.xp.maximum(x, 0, dtype=x.dtype)
+class ZeroWhere(Op):
+    """``grad`` with zeros where ``mask`` is True: how masking ops send their gradient back.
+
+    A select, not a product with a 0/1 mask, so a NaN or inf gradient stays out of masked-off places.
+    """
+    backward_name = "MaskedFillBackward0"
+
+    def forward(self, grad, mask):
+        self.mask = mask = getattr(mask, "_data", mask)  # an array, or a saved mask come back as a constant Tensor
+        return self.xp.where(mask, self.xp.zeros((), dtype=grad.dtype), grad)
 
     def backward(self, grad_output):
-        positive, = self.saved_tensors
-        return grad_output * positive
+        return ZeroWhere.apply(grad_output, mask=self.mask)
+
+
+class Relu(Op):
+    """Gradient zero where the result is ``<= 0``, as torch: a NaN input passes its gradient on."""
+    backward_name = "ReluBackward0"
+
+    def forward(self, x):
+        output = self.xp.maximum(x, 0, dtype=x.dtype)
+        self.save_for_backward(output <= 0)
+        return output
+
+    def backward(self, grad_output):
+        not_positive, = self.saved_tensors
+        return ZeroWhere.apply(grad_output, mask=not_positive)
 
 
 class Abs(Op):
     def forward(self, x):
-        self.save_for_backward(self.xp.sign(x))
+        self.save_for_backward(sign(self.xp, x))
         return self.xp.abs(x)
 
     def backward(self, grad_output):
-        sign, = self.saved_tensors
-        return grad_output * sign
+        sign_of_x, = self.saved_tensors
+        return grad_output * sign_of_x
 
 
 class Sign(Op):
     def forward(self, x):
-        return self.xp.sign(x)
+        return sign(self.xp, x)
 
     def backward(self, grad_output):
-        return grad_output * 0
+        return ZeroWhere.apply(grad_output, mask=self.xp.asarray(True))  # zeros, even where the gradient is NaN
+
+
+def sign(xp, x):
+    """-1, 0 or 1 as torch computes it: 0 for NaN too (NumPy's sign of NaN is NaN)."""
+    return xp.nan_to_num(xp.sign(x, out=xp.empty_like(x)), copy=False, nan=0.0)  # out=: an array even for 0-d x
 
 
 class Clamp(Op):
@@ -243,34 +267,58 @@ class Clamp(Op):
             inside = x >= min
         if max is not None:
             inside = inside & (x <= max)
-        self.save_for_backward(inside)
+        self.save_for_backward(~inside)  # NaN is outside too: torch's gradient there is 0
         return self.xp.clip(x, min, max).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        inside, = self.saved_tensors
-        return grad_output * inside
+        outside, = self.saved_tensors
+        return ZeroWhere.apply(grad_output, mask=outside)
+
+
+class ClampTensors(Op):
+    """``x`` limited to [low, high] given as tensors (of x's shape), with torch's gradients: x's flows where
+    ``low <= x <= high``; a bound's where it is the result (``high`` wins where ``high < low``)."""
+    backward_name = "ClampBackward0"
+
+    def forward(self, x, low, high):
+        x_outside = ~((x >= low) & (x <= high))
+        low_loses = ~((x < low) & (low < high))
+        high_loses = ~((x > high) | (high < low))
+        self.save_for_backward(x_outside, low_loses, high_loses)
+        return self.xp.minimum(self.xp.maximum(x, low), high)
+
+    def backward(self, grad_output):
+        masks = self.saved_tensors
+        return tuple(ZeroWhere.apply(grad_output, mask=mask) if needed else None
+                     for mask, needed in zip(masks, self.needs_input_grad))
 
 
 class Maximum(Op):
-    """Elementwise max; where both are equal each gets half the gradient, as in torch."""
+    """Elementwise max, with torch's gradient: the larger side gets it, each side half where they are equal,
+    and both all of it where a NaN makes them incomparable."""
 
     def forward(self, x, y):
-        self.save_for_backward(((x > y) + 0.5 * (x == y)).astype(x.dtype))
+        self.save_for_backward(x < y, x > y, _tie_share(self.xp, x, y))
         return self.xp.maximum(x, y)
 
     def backward(self, grad_output):
-        share_of_x, = self.saved_tensors
-        return grad_output * share_of_x, grad_output * (1 - share_of_x)
+        x_loses, y_loses, tie_share = self.saved_tensors
+        if tie_share is not None:
+            grad_output = grad_output * tie_share
+        return (ZeroWhere.apply(grad_output, mask=x_loses) if self.needs_input_grad[0] else None,
+                ZeroWhere.apply(grad_output, mask=y_loses) if self.needs_input_grad[1] else None)
 
 
-class Minimum(Op):
+class Minimum(Maximum):
     def forward(self, x, y):
-        self.save_for_backward(((x < y) + 0.5 * (x == y)).astype(x.dtype))
+        self.save_for_backward(x > y, x < y, _tie_share(self.xp, x, y))
         return self.xp.minimum(x, y)
 
-    def backward(self, grad_output):
-        share_of_x, = self.saved_tensors
-        return grad_output * share_of_x, grad_output * (1 - share_of_x)
+
+def _tie_share(xp, x, y):
+    """0.5 where ``x == y`` and 1 elsewhere, or None when nothing ties (the usual case)."""
+    ties = x == y
+    return xp.where(ties, 0.5, 1.0).astype(x.dtype) if ties.any() else None
 
 
 class Where(Function):

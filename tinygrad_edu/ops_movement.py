@@ -41,6 +41,8 @@ class GetItem(Op):
 
     def forward(self, x, index):
         self.input_shape, self.index = x.shape, index
+        if not is_basic_index(index):
+            self.is_view = False  # integer-array and mask indexing copy
         return x[index]
 
     def backward(self, grad_output):

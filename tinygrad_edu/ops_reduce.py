@@ -8,7 +8,7 @@ too: its backward is a sum, and a sum's backward is an expand.
 import math
 
 from tinygrad_edu.function import Op
-from tinygrad_edu.ops_elementwise import Exp, Sign
+from tinygrad_edu.ops_elementwise import Exp, Sign, ZeroWhere
 
 
 # -- broadcasting: an expand and its adjoint, the sum (each one's backward is the other) --
@@ -58,7 +58,10 @@ class Sum(Op):
 class Mean(Op):
     def forward(self, x, dims, keepdim):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        self.count = max(1, math.prod(x.shape[d] for d in dims))
+        count = math.prod(x.shape[d] for d in dims)
+        self.count = max(1, count)
+        if not count:  # NumPy's mean would warn "Mean of empty slice"; torch is silent
+            return x.sum(axis=dims, keepdims=keepdim) * math.nan
         return x.mean(axis=dims, keepdims=keepdim)
 
     def name(self):
@@ -66,6 +69,48 @@ class Mean(Op):
 
     def backward(self, grad_output):
         return _unreduce(grad_output / self.count, self.input_shape, self.dims, self.keepdim)
+
+
+class Var(Op):
+    """Variance over ``dims`` with Bessel's ``correction``; the backward is torch's
+    ``grad * 2 * (x - mean) / (N - correction)``, so an infinite upstream gradient gives ±inf, not NaN."""
+
+    def forward(self, x, dims, keepdim, correction):
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        count = math.prod(x.shape[d] for d in dims)
+        denominator = max(count - correction, 0)
+        self.scale = 2 / denominator if denominator else math.inf
+        self.save_for_backward(x)
+        centered = _centered(x, dims)
+        squares = (centered * centered).sum(axis=dims, keepdims=keepdim)
+        return squares / denominator if denominator else squares * math.inf
+
+    def backward(self, grad_output):
+        x, = self.saved_tensors
+        return _unreduce(grad_output, self.input_shape, self.dims, self.keepdim) * _centered(x, self.dims) * self.scale
+
+
+def _centered(x, dims):
+    """``x`` minus its mean over ``dims``, computed from ``x`` minus its first element there: equal values give
+    exact zeros (the mean of three equal floats need not equal them), as torch's running mean does."""
+    first = x[tuple(slice(0, 1) if axis in dims else slice(None) for axis in range(x.ndim))]
+    shifted = x - first
+    return shifted - Mean.apply(shifted, dims=dims, keepdim=True)
+
+
+class StdOfVar(Op):
+    """The square root of a variance, whose gradient is 0 where it is 0 (torch's std: constant
+    values have a zero gradient, whatever the upstream gradient)."""
+    backward_name = "StdBackward0"
+
+    def forward(self, variance):
+        output = self.xp.sqrt(variance)
+        self.save_for_backward(output, output == 0)
+        return output
+
+    def backward(self, grad_output):
+        output, zero = self.saved_tensors
+        return ZeroWhere.apply(grad_output / (2 * output), mask=zero)
 
 
 class Prod(Op):
@@ -156,10 +201,13 @@ def _positions_along(xp, index, dim):
 
 
 class Gather(Op):
+    """``out[i][j] = x[index[i][j]][j]`` (dim 0): the output has the index's shape, which may be smaller
+    than ``x`` in the other dims, as in torch (no broadcasting)."""
+
     def forward(self, x, index, dim):
         self.dim, self.input_shape = dim, x.shape
         self.save_for_backward(index)
-        return self.xp.take_along_axis(x, index, dim)
+        return x[_positions_along(self.xp, index, dim)]
 
     def backward(self, grad_output):
         index, = self.saved_tensors
@@ -169,6 +217,10 @@ class Gather(Op):
 class Softmax(Op):
     def forward(self, x, dim):
         self.dim = dim
+        if not x.size:  # nothing to normalise (and x.max would refuse)
+            output = x.copy()
+            self.save_for_backward(output)
+            return output
         exp = self.xp.exp(x - x.max(axis=dim, keepdims=True))
         output = exp / exp.sum(axis=dim, keepdims=True)
         self.save_for_backward(output)
@@ -183,6 +235,10 @@ class Softmax(Op):
 class LogSoftmax(Op):
     def forward(self, x, dim):
         self.dim = dim
+        if not x.size:  # nothing to normalise (and x.max would refuse)
+            output = x.copy()
+            self.save_for_backward(output)
+            return output
         shifted = x - x.max(axis=dim, keepdims=True)
         output = shifted - self.xp.log(self.xp.exp(shifted).sum(axis=dim, keepdims=True))
         self.save_for_backward(output)

@@ -18,7 +18,8 @@ from tinygrad_edu import ops_movement as movement
 from tinygrad_edu import ops_reduce as reduce
 from tinygrad_edu import ops_reduce as reduce_ops
 from tinygrad_edu.device import CPU, Device
-from tinygrad_edu.function import AccumulateGrad, Function, _raise_device_mismatch
+from tinygrad_edu.function import (AccumulateGrad, Function, _raise_device_mismatch, restore_numpy_warnings,
+                                   silence_numpy_warnings)
 
 _NUMPY_TO_DTYPE = dtypes._BY_NUMPY
 ValuesIndices = namedtuple("return_types", ["values", "indices"])
@@ -53,7 +54,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_version_counter",
+    __slots__ = ("_data", "_device", "_requires_grad", "_grad", "grad_fn", "_version_counter",
                  "_accumulator", "_leaf_hooks", "_view", "__weakref__")
     __hash__ = object.__hash__
     __array_priority__ = 1000
@@ -74,7 +75,7 @@ class Tensor:
 
     def _set(self, array, device, requires_grad):
         self._data, self._device, self._requires_grad = array, device, requires_grad
-        self.grad = self.grad_fn = self._accumulator = self._leaf_hooks = self._view = None
+        self._grad = self.grad_fn = self._accumulator = self._leaf_hooks = self._view = None
         self._version_counter = [0]
 
     @staticmethod
@@ -84,7 +85,7 @@ class Tensor:
         if device is CPU and array.__class__ is not numpy.ndarray:
             array = numpy.asarray(array)
         tensor._data, tensor._device, tensor._requires_grad = array, device, requires_grad
-        tensor.grad = tensor.grad_fn = tensor._accumulator = tensor._leaf_hooks = tensor._view = None
+        tensor._grad = tensor.grad_fn = tensor._accumulator = tensor._leaf_hooks = tensor._view = None
         tensor._version_counter = [0]
         return tensor
 
@@ -148,6 +149,34 @@ class Tensor:
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        """The gradient that backward accumulated here (None before). Assigning one checks it as torch does:
+        a tensor of this tensor's shape and dtype, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, gradient):
+        if gradient is not None:
+            self._check_assigned_gradient(gradient)
+        self._grad = gradient
+
+    def _check_assigned_gradient(self, gradient):
+        if not isinstance(gradient, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                            f"{type(gradient).__name__}")
+        if gradient._data.shape != self._data.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size '{_bracketed(gradient.shape)}' to a tensor of "
+                               f"size '{_bracketed(self.shape)}'. Please ensure that the gradient and the tensor are "
+                               "the same size")
+        if gradient._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"attempting to assign a gradient with dtype '{gradient.dtype.c_name}' to a tensor with "
+                f"grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype "
+                "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                "and its gradient may break downstream systems that assume they match.")
 
     @property
     def is_leaf(self):
@@ -505,6 +534,7 @@ class Tensor:
         return elementwise.Div.apply(*self._float_operands(other, reverse=True))
 
     def __neg__(self):
+        self._check_not_bool_for_negation()
         return elementwise.Neg.apply(self)
 
     def __pos__(self):
@@ -596,9 +626,16 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            result = self if min is None else self.maximum(min)
-            return result if max is None else result.minimum(max)
+            return self._clamp_to_tensors(min, max)
         return elementwise.Clamp.apply(self, min=min, max=max)
+
+    def _clamp_to_tensors(self, low, high):
+        """clamp with tensor bounds: all three broadcast together (a missing bound is an infinite one)."""
+        low = self._operand(-math.inf if low is None else low).to(self.dtype)
+        high = self._operand(math.inf if high is None else high).to(self.dtype)
+        shape = broadcast_shapes(broadcast_shapes(self.shape, low.shape), high.shape)
+        x, low, high = (t if t.shape == shape else t.expand(shape) for t in (self, low, high))
+        return elementwise.ClampTensors.apply(x, low, high)
 
     clip = clamp
 
@@ -717,6 +754,7 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.minimum(dim) if smallest else self.maximum(dim)
         axis = self._dim(dim)
+        self._check_reduced_dims_not_empty("min" if smallest else "max", (axis,))
         indices = (self._data.argmin if smallest else self._data.argmax)(axis=axis) if self.ndim else \
             self._device.xp.zeros((), dtype=numpy.int64)
         values = reduce.MaxAlongDim.apply(self, dim=axis, keepdim=keepdim, indices=indices, smallest=smallest)
@@ -736,11 +774,21 @@ class Tensor:
         """Smallest value; with ``dim``, the named tuple ``(values, indices)``."""
         return self._extreme(dim, keepdim, smallest=True)
 
+    def _check_reduced_dims_not_empty(self, name, dims):
+        """max, min and their kin have no value over nothing: torch's error for a size-0 reduced dim."""
+        for axis in dims:
+            if self.ndim and self._data.shape[axis] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
     def amax(self, dim=(), keepdim=False):
-        return reduce.Amax.apply(self, dims=self._dims(dim), keepdim=keepdim)
+        dims = self._dims(dim)
+        self._check_reduced_dims_not_empty("amax", dims)
+        return reduce.Amax.apply(self, dims=dims, keepdim=keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return reduce.Amax.apply(self, dims=self._dims(dim), keepdim=keepdim, smallest=True)
+        dims = self._dims(dim)
+        self._check_reduced_dims_not_empty("amin", dims)
+        return reduce.Amax.apply(self, dims=dims, keepdim=keepdim, smallest=True)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg_extreme(dim, keepdim, self._data.argmax)
@@ -749,6 +797,8 @@ class Tensor:
         return self._arg_extreme(dim, keepdim, self._data.argmin)
 
     def _arg_extreme(self, dim, keepdim, find):
+        if dim is not None:
+            self._check_reduced_dims_not_empty(find.__name__, (self._dim(dim),))
         if dim is None:
             index = find()
             shape = (1,) * self.ndim if keepdim else ()
@@ -761,32 +811,42 @@ class Tensor:
             dim, unbiased = None, dim
         if correction is None:
             correction = 0 if unbiased is False else 1
-        dims = self._dims(dim)
-        count = math.prod(self._data.shape[d] for d in dims)
-        centered = self - self.mean(dims, keepdim=True)
-        return (centered * centered).sum(dims, keepdim=keepdim) / max(count - correction, 0)
+        if not self.dtype.is_floating_point:
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        return reduce.Var.apply(self, dims=self._dims(dim), keepdim=keepdim, correction=correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """Standard deviation: the square root of ``var`` with the same arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation: the square root of ``var`` with the same arguments (gradient 0 where it is 0)."""
+        return reduce.StdOfVar.apply(self.var(dim, unbiased, keepdim, correction=correction))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow."""
         dims = self._dims(dim)
-        shift = self.detach().amax(dims, keepdim=True)
-        shift = shift.where(shift.isfinite(), 0)
+        if any(self._data.shape[axis] == 0 for axis in dims) if self.ndim else False:
+            shift = self.detach().sum(dims, keepdim=True) * 0  # nothing to shift by: the sum of nothing is 0
+        else:
+            shift = self.detach().amax(dims, keepdim=True)
+            shift = shift.where(shift.isfinite(), 0)
         result = (self - shift).exp().sum(dims, keepdim=True).log() + shift
         return result if keepdim else result.squeeze(dims)
 
     def softmax(self, dim=None, dtype=None):
         """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
-        source = (self if dtype is None else self.to(dtype))._as_float()
+        source = (self if dtype is None else self.to(dtype))._softmax_source("softmax", dim)
         return reduce.Softmax.apply(source, dim=self._dim(_softmax_dim(dim, self.ndim)) if self.ndim else 0)
 
     def log_softmax(self, dim=None, dtype=None):
         """log(softmax(x)) along ``dim``, computed as x - logsumexp(x)."""
-        source = (self if dtype is None else self.to(dtype))._as_float()
+        source = (self if dtype is None else self.to(dtype))._softmax_source("log_softmax", dim)
         return reduce.LogSoftmax.apply(source, dim=self._dim(_softmax_dim(dim, self.ndim)) if self.ndim else 0)
+
+    def _softmax_source(self, name, dim):
+        """Self, when softmax can run on it: torch has no integer softmax (pass ``dtype=`` to convert)."""
+        if self.dtype.is_floating_point:
+            return self
+        last = self.ndim == 0 or self._dim(_softmax_dim(dim, self.ndim)) == self.ndim - 1
+        raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not implemented for '
+                                  f"'{self.dtype.scalar_name}'")
 
     def cumsum(self, dim):
         """Running sum along ``dim``."""
@@ -945,7 +1005,18 @@ class Tensor:
             [repeat * size for repeat, size in zip(sizes, source.shape)])
 
     def narrow(self, dim, start, length):
+        """``length`` elements along ``dim`` from ``start`` (negative counts from the end), as a view."""
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         dim = self._dim(dim)
+        size = self._data.shape[dim]
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+        start = start + size if start < 0 else start
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
         index = (slice(None),) * dim + (slice(start, start + length),)
         return self[index]
 
@@ -971,6 +1042,8 @@ class Tensor:
         return _multiple_views(pieces, "Split" if isinstance(split_size_or_sections, int) else "SplitWithSizes")
 
     def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         size = self.shape[self._dim(dim)]
         return self.split(max(math.ceil(size / chunks), 1), dim)
 
@@ -1065,27 +1138,60 @@ class Tensor:
         self._check_inplace()
         index = self._normalize_index(index)
         value = self._operand(value)
-        if graph._grad_mode.enabled and (self._requires_grad or value._requires_grad):
-            value = value.to(self.dtype)
-            return self._rebase(lambda old: movement.SetItem.apply(old, value, index=index))
-        self._data[index] = value._data
+        try:
+            if graph._grad_mode.enabled and (self._requires_grad or (value._requires_grad and self.is_floating_point())):
+                value = value.to(self.dtype)
+                return self._rebase(lambda old: movement.SetItem.apply(old, value, index=index))
+            self._data[index] = value._data
+        except ValueError:  # NumPy's words for a value that does not fit the indexed place
+            raise self._setitem_shape_error(index, value) from None
         self._version_counter[0] += 1
+
+    def _setitem_shape_error(self, index, value):
+        target = self._data[index].shape
+        if movement.is_basic_index(index):
+            _expanded_shape(value.shape, target)  # raises expand's error, as torch's copy into the view does
+        return RuntimeError(f"shape mismatch: value tensor of shape {_bracketed(value.shape)} cannot be broadcast to "
+                            f"indexing result of shape {_bracketed(target)}")
 
     def gather(self, dim, index):
         """Values at ``index`` along ``dim``: out[i][j] = self[index[i][j]][j] for dim 0."""
         if index.dtype not in (dtypes.int64, dtypes.int32):
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        return reduce.Gather.apply(self, index, dim=self._dim(dim))
+        dim = self._dim(dim)
+        if index.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for axis, (size, limit) in enumerate(zip(index.shape, self.shape)):
+            if axis != dim and size > limit:
+                raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(index.shape)} to "
+                                   f"be no larger than self {list(self.shape)} apart from dimension {dim}")
+        self._check_index_range(index, dim)
+        return reduce.Gather.apply(self, index, dim=dim)
 
     def scatter_add(self, dim, index, src):
         """A copy of self with ``src`` added at ``index`` along ``dim``."""
         src = self._scatter_source(index, src)
         return self + reduce.ScatterAdd.apply(src, index, dim=self._dim(dim), shape=self.shape)
 
+    def _check_index_range(self, index, dim):
+        """gather's and scatter's check: every index in [0, size) along ``dim``."""
+        if not index.numel():
+            return
+        low, high = index._data.min(), index._data.max()
+        if bool((low < 0) | (high >= self._data.shape[dim])):
+            raise RuntimeError(f"index {int(high) if high >= self._data.shape[dim] else int(low)} is out of bounds "
+                               f"for dimension {dim} with size {self._data.shape[dim]}")
+
     def index_select(self, dim, index):
-        if index.dtype.is_floating_point:
-            raise IndexError("index_select(): Expected dtype int32/int64 for index")
-        return self[(slice(None),) * self._dim(dim) + (index.reshape(-1),)]
+        """The entries at ``index`` (a vector, or one number) along ``dim``."""
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        if index.dtype not in (dtypes.int64, dtypes.int32):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        dim = self._dim(dim)
+        if index.numel() and bool((index._data.min() < 0) | (index._data.max() >= self._data.shape[dim])):
+            raise IndexError("index out of range in self")
+        return self[(slice(None),) * dim + (index.reshape(-1),)]
 
     def masked_fill(self, mask, value):
         """Replace elements where ``mask`` is True by ``value``."""
@@ -1622,15 +1728,31 @@ class Tensor:
         other = self._operand(other) if other is not None else None
         if other is not None:
             self._check_broadcasts_into(other._data.shape)
-        tracked = graph._grad_mode.enabled and (self._requires_grad or (other is not None and other._requires_grad))
+        tracked = graph._grad_mode.enabled and (self._requires_grad or (
+            other is not None and other._requires_grad and self.dtype.is_floating_point))  # an integer result: no grad
         if tracked:
             return self._rebase(lambda old: out_of_place(old, other).to(self.dtype))
-        if other is None:
-            ufunc(self._data, out=self._data)
-        else:
-            ufunc(self._data, other._data, out=self._data, casting="same_kind")
+        quiet = silence_numpy_warnings()
+        try:
+            if other is None:
+                ufunc(self._data, out=self._data)
+            else:
+                ufunc(self._data, other._data, out=self._data, casting="same_kind")
+        except TypeError:  # NumPy refuses to write a float result into an integer or bool tensor
+            raise self._cast_error(other) from None
+        finally:
+            restore_numpy_warnings(quiet)
         self._version_counter[0] += 1
         return self
+
+    def _cast_error(self, other, name_of=lambda dtype: dtype.scalar_name):
+        """torch's error for an in-place op whose (float) result cannot be stored in this tensor's dtype."""
+        result = dtypes.get_default_dtype()
+        if other is not None:
+            promoted = dtypes.promote(self.dtype, self.ndim == 0, other.dtype, other.ndim == 0)
+            result = promoted if promoted.is_floating_point else result
+        return RuntimeError(f"result type {result.scalar_name} can't be cast to the desired output type "
+                            f"{name_of(self.dtype)}")
 
     def _check_broadcasts_into(self, shape):
         result = broadcast_shapes(self._data.shape, shape)
@@ -1669,7 +1791,13 @@ class Tensor:
         return self._inplace(other, Tensor.__xor__, self._device.xp.bitwise_xor)
 
     def neg_(self):
+        self._check_not_bool_for_negation()
         return self._inplace(None, lambda old, _: -old, self._device.xp.negative)
+
+    def _check_not_bool_for_negation(self):
+        if self._data.dtype == numpy.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
 
     def sqrt_(self):
         return self._inplace(None, lambda old, _: old.sqrt(), self._device.xp.sqrt)
@@ -1681,15 +1809,22 @@ class Tensor:
         return self._inplace(0, lambda old, _: old.relu(), self._device.xp.maximum)
 
     def sigmoid_(self):
+        if not self.dtype.is_floating_point:
+            raise self._cast_error(None)
         return self.copy_(self.sigmoid())
 
     def tanh_(self):
+        if not self.dtype.is_floating_point:
+            raise self._cast_error(None)
         return self.copy_(self.tanh())
 
     def clamp_(self, min=None, max=None):
         if not graph._grad_mode.enabled or not self._requires_grad:
             self._check_inplace()
-            self._device.xp.clip(self._data, min, max, out=self._data)
+            try:
+                self._device.xp.clip(self._data, min, max, out=self._data)
+            except TypeError:  # a float bound for an integer tensor
+                raise self._cast_error(None, lambda dtype: dtype.c_name) from None
             self._version_counter[0] += 1
             return self
         return self.copy_(self.clamp(min, max))
@@ -1909,14 +2044,30 @@ def _unpack_shape(shape):
 def _infer_shape(shape, numel):
     shape = tuple(int(s) for s in shape)
     unknown = [axis for axis, size in enumerate(shape) if size == -1]
+    for axis, size in enumerate(shape):
+        if size < -1:
+            raise RuntimeError(f"invalid shape dimension {size} at index {axis} of shape {_bracketed(shape)}")
     known = math.prod(size for size in shape if size != -1)
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
+    if unknown and not known and not numel:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {_bracketed(shape)} because the "
+                           "unspecified dimension size -1 can be any value and is ambiguous")
     if unknown and known and numel % known == 0:
         shape = shape[:unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
     elif unknown or known != numel:
         raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    _check_numel_fits(shape)
     return shape
+
+
+def _check_numel_fits(shape):
+    """A shape whose element count overflows int64 on the way (an empty one can: 2**40 * 2**40 * 0)."""
+    count = 1
+    for size in shape:
+        count *= size
+        if count > 2 ** 63 - 1:
+            raise RuntimeError("numel: integer multiplication overflow")
 
 
 def _expanded_shape(shape, sizes, tensor):
@@ -1986,6 +2137,10 @@ def _index_array(tensor):
 def _tensor_from(data, device):
     from tinygrad_edu.creation import tensor
     return tensor(data, device=device)
+
+
+def _bracketed(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 Function._Tensor = Tensor

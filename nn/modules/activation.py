@@ -145,12 +145,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 class _Hardtanh(Function):
     def forward(self, x, min_val, max_val):
-        self.save_for_backward(((x > min_val) & (x < max_val)).astype(x.dtype))
+        self.save_for_backward((x <= min_val) | (x >= max_val))  # not NaN: torch passes its gradient on
         return self.xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        inside, = self.saved_tensors
-        return grad_output * inside
+        outside, = self.saved_tensors
+        return grad_output.masked_fill(outside, 0)
 
 
 def relu6(input, inplace=False):

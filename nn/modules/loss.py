@@ -166,6 +166,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({_size(target)}) that is different to the input size "
                          f"({_size(input)}) is deprecated. Please ensure they have the same size.")
     _check_reduction(reduction)
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
     if ((input < 0) | (input > 1)).any().item():
         raise RuntimeError("all elements of input should be between 0 and 1")
     if ((target < 0) | (target > 1)).any().item():
@@ -297,6 +299,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if not input.dtype.is_floating_point:
+        input.log_softmax(0 if input.dim() == 1 else 1)  # raises torch's error for integer logits
     if input.dim() == 2 and target.dim() == 1 and weight is None and label_smoothing == 0.0:
         target = _checked_class_target(input, target, weight, ignore_index)
         return _CrossEntropy.apply(input, target, ignore_index=ignore_index, reduction=reduction)
