@@ -214,8 +214,8 @@ def _check_hook_result(hook, gradient, replaced):
     if not isinstance(replaced, Tensor) or replaced._data.shape != gradient._data.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     if replaced._data.dtype != gradient._data.dtype:
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_type_name(gradient._data)} "
-                           f"got {_type_name(replaced._data)})")
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_type_name(gradient)} "
+                           f"got {_type_name(replaced)})")
 
 
 def _keep_retained_grad(node, grad_output):

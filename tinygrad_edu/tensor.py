@@ -1150,7 +1150,7 @@ class Tensor:
     def _setitem_shape_error(self, index, value):
         target = self._data[index].shape
         if movement.is_basic_index(index):
-            _expanded_shape(value.shape, target)  # raises expand's error, as torch's copy into the view does
+            _expanded_shape(value.shape, target, value)  # raises expand's error, as torch's copy into the view does
         return RuntimeError(f"shape mismatch: value tensor of shape {_bracketed(value.shape)} cannot be broadcast to "
                             f"indexing result of shape {_bracketed(target)}")
 
@@ -1170,7 +1170,7 @@ class Tensor:
 
     def scatter_add(self, dim, index, src):
         """A copy of self with ``src`` added at ``index`` along ``dim``."""
-        src = self._scatter_source(index, src)
+        src = self._scatter_source(dim, index, src)
         return self + reduce.ScatterAdd.apply(src, index, dim=self._dim(dim), shape=self.shape)
 
     def _check_index_range(self, index, dim):
@@ -1430,7 +1430,7 @@ class Tensor:
         tensor([6., 0., 5.])
         """
         axis = self._dim(dim)
-        src = self._scatter_source(index, value if src is None else src)
+        src = self._scatter_source(dim, index, value if src is None else src)
         if reduce is None:
             return reduce_ops.Scatter.apply(self, src, index, dim=axis)
         if reduce == "add":
@@ -1442,12 +1442,19 @@ class Tensor:
             return self._constant(result)
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
-    def _scatter_source(self, index, src):
+    def _scatter_source(self, dim, index, src):
         """``src`` checked against ``index`` and cut to its shape (torch reads only that corner of src)."""
         if not isinstance(index, Tensor) or index.dtype not in (dtypes.int64, dtypes.int32):
             raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
-        if index.ndim != self.ndim:
+        if index.ndim != self.ndim or isinstance(src, Tensor) and src.ndim != self.ndim:
             raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        dim = self._dim(dim)
+        too_large = isinstance(src, Tensor) and any(size > limit for size, limit in zip(index.shape, src.shape))
+        if too_large or any(axis != dim and size > limit for axis, (size, limit) in enumerate(zip(index.shape, self.shape))):
+            source = f" and to be no larger size than src {list(src.shape)}" if isinstance(src, Tensor) else ""
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(self.shape)} apart "
+                               f"from dimension {dim}{source}")
+        self._check_index_range(index, dim)
         if not isinstance(src, Tensor):
             from tinygrad_edu.creation import full
             return full(index.shape, src, dtype=self.dtype, device=self._device)
