@@ -405,6 +405,8 @@ class StandInCupy(types.ModuleType):
         for name in HOST_TO_DEVICE:
             setattr(self, name, _host_to_device(name))
         self.cupyx = types.SimpleNamespace(scatter_add=_scatter_add)
+        for name in ("sort", "argsort"):  # CuPy's sorts are always stable (kind=None means 'stable')
+            setattr(self, name, _function(name, functools.partial(getattr(numpy, name), kind="stable")))
 
     def __getattr__(self, name):
         if name in MISSING or name.startswith("__"):
@@ -517,7 +519,27 @@ def cpu_session_fixture(monkeypatch):
 SHARED_MEMORY = "reads a tensor's storage through .numpy(), which shares memory only on the CPU"
 PRINTS_DEVICE = "compares a repr or a drawing with torch's CPU one (a CUDA tensor names its device)"
 CPU_BATCHES = "feeds DataLoader batches (CPU tensors, as in torch) to the model without moving them"
+NUMPY_INTEROP = "NumPy functions on tensors: torch refuses them for a CUDA tensor, as we do"
+CPU_LENGTHS = "builds packed-sequence lengths on the default device; torch takes lengths on the CPU only"
+WITHOUT_A_GPU = "checks what torch does on a machine without CUDA"
+NO_MULTIPLY_AT = "CuPy has no multiply.at: scatter(reduce='multiply') runs on the CPU only"
+DEEPCOPY_VIEWS = "deepcopy keeps views of one storage together through NumPy's array bases (CPU only)"
 CPU_ONLY = {
+    "test_tensor_ops_more.py::test_numpy_functions_on_tensors_like_torch": NUMPY_INTEROP,
+    "test_tensor_ops_more.py::test_numpy_array_copies_and_asarray_shares": NUMPY_INTEROP,
+    "test_tensor_ops_more.py::test_error_like_torch[np_asarray_requires_grad-tinygrad_edu]": NUMPY_INTEROP,
+    "test_tensor_ops_more.py::test_deepcopy_keeps_views_of_one_storage_together": DEEPCOPY_VIEWS,
+    "test_tensor_ops_more.py::test_op_float64[scatter_reduce_multiply]": NO_MULTIPLY_AT,
+    "test_tensor_ops_more.py::test_op_float32[scatter_reduce_multiply]": NO_MULTIPLY_AT,
+    "test_packed_sequence.py::test_pack_and_pad_round_trip_matches_torch": CPU_LENGTHS,
+    "test_packed_sequence.py::test_pack_sequence_and_unpack_sequence_match_torch": CPU_LENGTHS,
+    "test_packed_sequence.py::test_unpad_sequence_matches_torch": CPU_LENGTHS,
+    "test_packed_sequence.py::test_packed_sequence_behaves_like_torchs": CPU_LENGTHS,
+    "test_compat.py::test_grad_scaler_on_cuda_without_a_gpu_turns_itself_off_as_torch": WITHOUT_A_GPU,
+    "test_compat.py::test_autocast_runs_the_block_and_on_cuda_without_a_gpu_disables_itself_as_torch": WITHOUT_A_GPU,
+    "test_distributions.py::test_invalid_parameters_raise_torchs_value_error": PRINTS_DEVICE,
+    "test_distributions.py::test_values_outside_the_support_raise_torchs_value_error": PRINTS_DEVICE,
+    "test_module.py::test_registration_errors": PRINTS_DEVICE,
     "test_init.py::test_init_fills_a_parameter_in_place_without_recording_a_graph": SHARED_MEMORY,
     "test_dropout_embedding.py::test_from_pretrained_shares_the_table_and_freezes_it": SHARED_MEMORY,
     "test_tensor_creation.py::test_repr_matches_torch": PRINTS_DEVICE,
@@ -541,9 +563,10 @@ def skip_cpu_only_tests(items):
     """On a CUDA device (the stand-in or real), skip (with the reason) the tests whose subject is CPU-only
     behaviour."""
     for item in items:
-        name = item.nodeid.rsplit("/", 1)[-1].split("[")[0]
-        if name in CPU_ONLY:
-            item.add_marker(pytest.mark.skip(reason=f"on a CUDA device by default: {CPU_ONLY[name]}"))
+        case = item.nodeid.rsplit("/", 1)[-1]
+        reason = CPU_ONLY.get(case) or CPU_ONLY.get(case.split("[")[0])  # one parametrized case, or all
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"on a CUDA device by default: {reason}"))
 
 
 def _read_only_host_copy(tensor):

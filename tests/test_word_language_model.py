@@ -116,12 +116,12 @@ def test_gradients_through_the_dropout_masks_match_finite_differences():
 
     loss().backward()
     for param in (ours.encoder.weight, ours.rnn.weight_ih_l1, ours.rnn.weight_hh_l0, ours.decoder.bias):
-        flat = param.data.numpy().reshape(-1)
-        for index in rng.choice(flat.size, 6, replace=False):
-            original = flat[index]
+        flat, grads = param.data.view(-1), param.grad.numpy().reshape(-1)
+        for index in rng.choice(flat.numel(), 6, replace=False).tolist():
+            original = flat[index].item()
             flat[index] = original + 1e-6
             above = loss().item()
             flat[index] = original - 1e-6
             below = loss().item()
             flat[index] = original
-            assert param.grad.numpy().reshape(-1)[index] == pytest.approx((above - below) / 2e-6, abs=1e-7)
+            assert grads[index] == pytest.approx((above - below) / 2e-6, abs=1e-7)

@@ -266,7 +266,7 @@ class FakeData(Dataset):
         if index >= len(self):
             raise IndexError(f"{type(self).__name__} index out of range")
         generator = tinygrad_edu.Generator().manual_seed(index + self.random_offset)
-        values = tinygrad_edu.randn(*self.image_size, generator=generator).numpy()
+        values = tinygrad_edu.randn(*self.image_size, generator=generator, device="cpu").numpy()
         target = int(generator.numpy.integers(0, self.num_classes))
         pixels = (numpy.trunc(values * numpy.float32(255)).astype(numpy.int64) % 256).astype(numpy.uint8)
         if self.transform is None:
