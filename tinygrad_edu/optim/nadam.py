@@ -1,8 +1,9 @@
 """NAdam, as ``torch.optim.nadam``."""
 import tinygrad_edu
 
-from tinygrad_edu.optim.optimizer import (_addcdiv_, _addcmul_, _advance, _check_betas, _check_range, _gradient,
-                                          _lerp_, _refuse_differentiable, _step_counter, _zeros_state, Optimizer)
+from tinygrad_edu.optim.optimizer import (_addcdiv_, _advance, _check_betas, _check_range, _decayed_gradient,
+                                          _refuse_differentiable, _step_counter, _update_moments, _zeros_state,
+                                          Optimizer)
 
 
 class NAdam(Optimizer):
@@ -32,24 +33,19 @@ class NAdam(Optimizer):
 
     def _update_group(self, group, params):
         beta1, beta2 = group["betas"]
-        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-        momentum_decay, decoupled = group["momentum_decay"], group["decoupled_weight_decay"]
+        lr, eps, momentum_decay = group["lr"], group["eps"], group["momentum_decay"]
         for param in params:
             state = self._state_of(param, group)
             step = _advance(state["step"])
             bias_correction2 = 1 - beta2 ** step
-            if decoupled and weight_decay != 0:
-                param._data *= 1 - lr * weight_decay
-            grad = _gradient(param, group["maximize"], 0 if decoupled else weight_decay)
+            grad = _decayed_gradient(param, group)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             state["mu_product"]._data *= mu
             mu_product = float(state["mu_product"]._data)
 
             exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
             denom = param.device.xp.sqrt(exp_avg_sq / bias_correction2)
             denom += eps
             _addcdiv_(param._data, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))

@@ -286,6 +286,23 @@ def _gradient(param, maximize, weight_decay):
     return grad
 
 
+def _decayed_gradient(param, group):
+    """The gradient for an Adam-family step: with ``decoupled_weight_decay`` (AdamW's) the parameter shrinks
+    by ``lr * weight_decay`` first, otherwise the L2 term joins the gradient."""
+    if group["decoupled_weight_decay"]:
+        if group["weight_decay"] != 0:
+            param._data *= 1 - group["lr"] * group["weight_decay"]
+        return _gradient(param, group["maximize"], 0)
+    return _gradient(param, group["maximize"], group["weight_decay"])
+
+
+def _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2):
+    """Adam's running averages of the gradient and of its square, in place."""
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    _addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+
+
 def _add_(target, tensor, alpha):
     """target += alpha * tensor."""
     if alpha == 1:

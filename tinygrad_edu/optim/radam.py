@@ -1,6 +1,7 @@
 """RAdam, as ``torch.optim.radam``."""
-from tinygrad_edu.optim.optimizer import (_addcmul_, _advance, _check_betas, _check_range, _gradient, _lerp_,
-                                          _refuse_differentiable, _step_counter, _zeros_state, Optimizer)
+from tinygrad_edu.optim.optimizer import (_advance, _check_betas, _check_range, _decayed_gradient,
+                                          _refuse_differentiable, _step_counter, _update_moments, _zeros_state,
+                                          Optimizer)
 
 
 class RAdam(Optimizer):
@@ -30,19 +31,14 @@ class RAdam(Optimizer):
 
     def _update_group(self, group, params):
         beta1, beta2 = group["betas"]
-        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-        decoupled = group["decoupled_weight_decay"]
+        lr, eps = group["lr"], group["eps"]
         rho_inf = 2 / (1 - beta2) - 1
         for param in params:
             state = self._state_of(param, group)
             step = _advance(state["step"])
-            if decoupled and weight_decay != 0:
-                param._data *= 1 - lr * weight_decay
-            grad = _gradient(param, group["maximize"], 0 if decoupled else weight_decay)
+            grad = _decayed_gradient(param, group)
             exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
