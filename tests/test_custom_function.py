@@ -184,3 +184,24 @@ def test_saved_input_changed_in_place_raises_and_a_second_backward_too():
     out.sum().backward()
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
         out.sum().backward()
+
+
+def test_set_materialize_grads_false_hands_none_for_unused_outputs_as_torch():
+    def seen(lib):
+        received = []
+
+        class TwoOutputs(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, grad_double, grad_triple):
+                received.append((grad_double is None, grad_triple is None))
+                return grad_double * 2
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        TwoOutputs.apply(x)[0].sum().backward()
+        return received, x.grad.tolist()
+    assert seen(tg) == seen(torch) == ([(False, True)], [2.0, 2.0])

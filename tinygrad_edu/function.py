@@ -129,6 +129,8 @@ class Function(Node):
         self.non_differentiable = tensors
 
     def mark_dirty(self, *tensors):
+        """Accepted as torch does; an input that forward changed and returns comes back as a new tensor
+        sharing its memory (torch hands back the input itself)."""
         self.dirty_tensors = tensors
 
     def set_materialize_grads(self, value):
@@ -394,23 +396,20 @@ def _record_torch_style(ctx, args, outputs):
     Tensor = type(ctx)._Tensor
     single = not isinstance(outputs, tuple)
     results = [_as_output(ctx, output, args) for output in ((outputs,) if single else outputs)]
-    tensors = [result for result in results if isinstance(result, Tensor)]
-    ctx.device, ctx.on_arrays = tensors[0]._device, False
-    ctx.xp = ctx.device.xp
-    ctx.output_info = (tuple(tensors[0].shape), tensors[0]._data.dtype, tensors[0]._device)
     ctx.output_shapes = [(tuple(r.shape), r._data.dtype, r._device) if isinstance(r, Tensor) else None
                          for r in results]
+    ctx.output_info = next(shape for shape in ctx.output_shapes if shape is not None)
+    ctx.device, ctx.on_arrays = ctx.output_info[2], False
+    ctx.xp = ctx.device.xp
     ctx.module_scope = graph._grad_mode.module_scope
     ctx._next = tuple(_edge_of(arg) if needs else None for arg, needs in zip(args, ctx.needs_input_grad))
-    differentiable = [r for r in results if isinstance(r, Tensor) and
-                      not any(r is kept for kept in ctx.non_differentiable)]
     if single:
         _attach(results[0], ctx)
-    else:
-        for index, result in enumerate(results):
-            if isinstance(result, Tensor) and any(result is d for d in differentiable):
-                _attach(result, _OutputSlot(ctx, index, len(results)))
-    return results[0] if single else tuple(results)
+        return results[0]
+    for index, result in enumerate(results):
+        if isinstance(result, Tensor) and not any(result is kept for kept in ctx.non_differentiable):
+            _attach(result, _OutputSlot(ctx, index, len(results)))
+    return tuple(results)
 
 
 def _as_output(ctx, output, args):
