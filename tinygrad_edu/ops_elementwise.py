@@ -199,8 +199,7 @@ def sigmoid(xp, x):
     """1 / (1 + exp(-x)) in one new array, as torch computes it: below x = -88 (float32) exp(-x)
     overflows to inf, silently, and the result is 0."""
     output = xp.negative(x, out=xp.empty_like(x))  # out=: an array even for 0-d x
-    with numpy.errstate(over="ignore"):
-        xp.exp(output, out=output)
+    xp.exp(output, out=output)
     output += 1
     return xp.reciprocal(output, out=output)
 
@@ -377,8 +376,7 @@ class FloorDivide(Op):
     """``x // y`` rounded toward minus infinity (Python's rule); torch has no derivative for it."""
 
     def forward(self, x, y):
-        with numpy.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently as in torch
-            return self.xp.floor_divide(x, y)
+        return self.xp.floor_divide(x, y)  # x // 0.0 is inf or NaN, silently as in torch
 
     def backward(self, grad_output):
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
@@ -388,9 +386,8 @@ class Remainder(Op):
     """``x % y`` with the sign of ``y`` (Python's rule); ``y``'s gradient is ``-floor(x / y)``."""
 
     def forward(self, x, y):
-        with numpy.errstate(divide="ignore", invalid="ignore"):
-            self.save_for_backward(self.xp.floor_divide(x, y) if self.needs_input_grad[1] else None)
-            return self.xp.remainder(x, y)
+        self.save_for_backward(self.xp.floor_divide(x, y) if self.needs_input_grad[1] else None)
+        return self.xp.remainder(x, y)
 
     def backward(self, grad_output):
         quotient, = self.saved_tensors
@@ -401,10 +398,9 @@ class Fmod(Op):
     """``x % y`` with the sign of ``x`` (C's fmod); ``y``'s gradient is ``-trunc(x / y)``."""
 
     def forward(self, x, y):
-        with numpy.errstate(divide="ignore", invalid="ignore"):
-            quotient = self.xp.trunc(x / y).astype(x.dtype, copy=False) if self.needs_input_grad[1] else None
-            self.save_for_backward(quotient)
-            return self.xp.fmod(x, y)
+        quotient = self.xp.trunc(x / y).astype(x.dtype, copy=False) if self.needs_input_grad[1] else None
+        self.save_for_backward(quotient)
+        return self.xp.fmod(x, y)
 
     def backward(self, grad_output):
         quotient, = self.saved_tensors
@@ -476,12 +472,10 @@ def _erfc_of_large(xp, y):
     middle = y <= 4.0
     result[middle] = _rational(y[middle], _ERFC_MIDDLE)
     far = y[~middle]
-    with numpy.errstate(divide="ignore", invalid="ignore"):
-        inverse_square = 1 / (far * far)
-        result[~middle] = (1 / math.sqrt(math.pi) - inverse_square * _rational(inverse_square, _ERFC_LARGE)) / far
+    inverse_square = 1 / (far * far)
+    result[~middle] = (1 / math.sqrt(math.pi) - inverse_square * _rational(inverse_square, _ERFC_LARGE)) / far
     rounded = xp.trunc(y * 16) / 16  # exp(-y²) in two factors keeps its last digits
-    with numpy.errstate(invalid="ignore"):
-        result = result * xp.exp(-rounded * rounded) * xp.exp(-(y - rounded) * (y + rounded))
+    result = result * xp.exp(-rounded * rounded) * xp.exp(-(y - rounded) * (y + rounded))
     return xp.where(y == math.inf, 0, result)
 
 

@@ -11,7 +11,7 @@ import warnings
 _deterministic = {"mode": False, "warn_only": False}
 _matmul_precision = "highest"
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
-_threads = {"count": None, "limits": None}
+_threads = {"count": None}
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
@@ -58,7 +58,7 @@ def set_num_threads(count):
         import threadpoolctl
     except ImportError:
         return
-    _threads["limits"] = threadpoolctl.threadpool_limits(limits=count)
+    threadpoolctl.threadpool_limits(limits=count)  # stays in force: nothing restores it
 
 
 def get_num_threads():

@@ -11,7 +11,6 @@ import math
 import types
 import warnings
 
-import numpy
 
 import tinygrad_edu
 from tinygrad_edu import Tensor
@@ -51,9 +50,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if len(tensors) == 0:
         return tinygrad_edu.tensor(0.0)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        norms = [_vector_norm(tensor, norm_type) for tensor in tensors]
-        total_norm = _vector_norm(tinygrad_edu.stack(norms), norm_type)
+    norms = [_vector_norm(tensor, norm_type) for tensor in tensors]
+    total_norm = _vector_norm(tinygrad_edu.stack(norms), norm_type)
     if error_if_nonfinite and not math.isfinite(total_norm.item()):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
@@ -68,10 +66,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _gradients(parameters)
     if len(grads) == 0:
         return
-    with numpy.errstate(invalid="ignore"):  # a non-finite norm scales to NaN silently, as in torch
-        clip_coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
-        for grad in grads:
-            grad.mul_(clip_coef.to(grad.dtype))
+    clip_coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)  # NaN for a non-finite norm, as in torch
+    for grad in grads:
+        grad.mul_(clip_coef.to(grad.dtype))
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
