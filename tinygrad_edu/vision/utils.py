@@ -9,16 +9,13 @@
 """
 import math
 import os
-import struct
-import zlib
 
 import numpy
 
 from tinygrad_edu.creation import from_numpy
+from tinygrad_edu.png import encode_png
 from tinygrad_edu.tensor import Tensor
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}     # channels: grey, grey + alpha, RGB, RGBA
 
 
 def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
@@ -69,7 +66,7 @@ def save_image(tensor, fp, format=None, **kwargs):
     if _format_of(fp, format) != "PNG":
         _save_with_pillow(pixels, fp, format)
         return
-    data = _png_bytes(pixels)
+    data = encode_png(pixels)
     if hasattr(fp, "write"):
         fp.write(data)
     else:
@@ -122,19 +119,3 @@ def _save_with_pillow(pixels, fp, format):
         raise NotImplementedError("save_image writes PNG files itself; for other formats install Pillow "
                                   "(pip install pillow), or save as .png") from None
     Image.fromarray(pixels.squeeze(-1) if pixels.shape[-1] == 1 else pixels).save(fp, format=format)
-
-
-def _png_bytes(pixels):
-    """A PNG file of 8-bit pixels (H, W, C), C from 1 (grey) to 4 (RGBA): one unfiltered IDAT."""
-    height, width, channels = pixels.shape
-    if channels not in _PNG_COLOR_TYPES:
-        raise TypeError(f"Cannot handle this data type: images of {channels} channels; PNG holds 1 to 4")
-    rows = numpy.ascontiguousarray(pixels).reshape(height, width * channels)
-    scanlines = numpy.concatenate([numpy.zeros((height, 1), numpy.uint8), rows], axis=1)   # filter 0 per row
-    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_COLOR_TYPES[channels], 0, 0, 0)
-    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(scanlines.tobytes()))
-            + _png_chunk(b"IEND", b""))
-
-
-def _png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -1,8 +1,6 @@
 """SummaryWriter: TensorBoard event files written with the ``tensorboard`` package, as torch's writer does."""
 import os
-import struct
 import time
-import zlib
 
 import numpy
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
@@ -13,6 +11,7 @@ from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.png import encode_png
 
 
 class FileWriter:
@@ -119,7 +118,7 @@ class SummaryWriter:
         scale = 1 if pixels.dtype == numpy.uint8 else 255
         pixels = (pixels.astype(numpy.float32) * scale).clip(0, 255).astype(numpy.uint8)
         height, width, channels = pixels.shape
-        image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=_png(pixels))
+        image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=encode_png(pixels))
         self._get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=image)]),
                                             global_step, walltime)
 
@@ -183,18 +182,6 @@ def _to_hwc(array, dataformats):
         return numpy.stack([array.transpose([dataformats.find(axis) for axis in "HW"])] * 3, 2)
     array = array.transpose([dataformats.find(axis) for axis in "HWC"])
     return numpy.concatenate([array] * 3, 2) if array.shape[2] == 1 else array
-
-
-def _png(pixels):
-    """A PNG file of uint8 ``pixels`` (height x width x 3 or 4 channels), compressed with zlib."""
-    height, width, channels = pixels.shape
-    color_type = {3: 2, 4: 6}[channels]                                  # RGB, RGBA
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + row.tobytes() for row in numpy.ascontiguousarray(pixels))   # filter 0 per row
-    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def _tensorflow_bins():
