@@ -805,3 +805,25 @@ def test_set_num_threads_as_torch():
         for lib in (torch, tg):
             with pytest.raises(RuntimeError, match=message):
                 lib.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("action", [
+    lambda lib, optimizer: lib.amp.GradScaler("cpu", growth_factor=1.0),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu", backoff_factor=1.0),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu").update(),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu").unscale_(optimizer),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu").step(optimizer),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu").load_state_dict({}),
+    lambda lib, optimizer: lib.amp.GradScaler("cpu").scale(3),
+    lambda lib, optimizer: lib.autocast(device_type=3),
+])
+def test_grad_scaler_and_autocast_errors_are_torchs(action):
+    def outcome(lib):
+        weight = lib.nn.Parameter(lib.ones(2))
+        weight.grad = lib.ones(2)
+        try:
+            action(lib, lib.optim.SGD([weight], lr=0.1))
+        except Exception as error:  # noqa: BLE001  (the class is what is compared)
+            return type(error).__name__, str(error)
+        return None
+    assert outcome(tg) == outcome(torch) is not None

@@ -27,11 +27,12 @@ class GradScaler:
                           stacklevel=2)
             enabled = False
         if growth_factor <= 1.0:
-            raise ValueError("The growth factor must be > 1.0.")
+            raise AssertionError("The growth factor must be > 1.0.")
         if backoff_factor >= 1.0:
-            raise ValueError("The backoff factor must be < 1.0.")
+            raise AssertionError("The backoff factor must be < 1.0.")
         self._device, self._enabled = device, enabled
-        self._scale, self._growth_factor, self._backoff_factor = float(init_scale), growth_factor, backoff_factor
+        self._init_scale, self._growth_factor, self._backoff_factor = float(init_scale), growth_factor, backoff_factor
+        self._scale = None  # set by the first scale(), as torch's
         self._growth_interval, self._growth_tracker = growth_interval, 0
         self._per_optimizer = {}
 
@@ -39,7 +40,9 @@ class GradScaler:
         return self._enabled
 
     def get_scale(self):
-        return self._scale if self._enabled else 1.0
+        if not self._enabled:
+            return 1.0
+        return self._init_scale if self._scale is None else self._scale
 
     def get_growth_factor(self):
         return self._growth_factor
@@ -54,6 +57,8 @@ class GradScaler:
         """``outputs`` (a tensor, or tensors nested in lists and tuples) times the scale."""
         if not self._enabled:
             return outputs
+        if self._scale is None:
+            self._scale = self._init_scale
         if isinstance(outputs, Tensor):
             return outputs * self._scale
         if isinstance(outputs, (list, tuple)):
@@ -64,6 +69,7 @@ class GradScaler:
         """Divide the gradients of ``optimizer``'s parameters by the scale (once per step)."""
         if not self._enabled:
             return
+        self._check_scaled("unscale_")
         state = self._per_optimizer.setdefault(id(optimizer), {"stage": _READY, "found_inf": False})
         if state["stage"] is _UNSCALED:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
@@ -84,6 +90,7 @@ class GradScaler:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
             raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        self._check_scaled("step")
         state = self._per_optimizer.setdefault(id(optimizer), {"stage": _READY, "found_inf": False})
         if state["stage"] is _STEPPED:
             raise RuntimeError("step() has already been called since the last update().")
@@ -97,6 +104,7 @@ class GradScaler:
         """Back the scale off after a skipped step, or grow it after ``growth_interval`` clean ones."""
         if not self._enabled:
             return
+        self._check_scaled("update")
         if new_scale is not None:
             self._scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
         elif not self._per_optimizer:
@@ -112,10 +120,15 @@ class GradScaler:
                 self._growth_tracker = 0
         self._per_optimizer = {}
 
+    def _check_scaled(self, action):
+        if self._scale is None:
+            raise AssertionError(f"Attempted {action} but _scale is None.  This may indicate your script did not use "
+                                 "scaler.scale(loss or outputs) earlier in the iteration.")
+
     def state_dict(self):
         if not self._enabled:
             return {}
-        return {"scale": self._scale, "growth_factor": self._growth_factor, "backoff_factor": self._backoff_factor,
+        return {"scale": self.get_scale(), "growth_factor": self._growth_factor, "backoff_factor": self._backoff_factor,
                 "growth_interval": self._growth_interval, "_growth_tracker": self._growth_tracker}
 
     def load_state_dict(self, state_dict):
